@@ -46,6 +46,12 @@ const (
 // Domain.InitialPolicySet.
 const AnyPolicy = "2.5.29.32.0"
 
+// ProfileStrict and ProfileRFC5280 are the values of domains[].profile.
+const (
+	ProfileStrict  = "strict"
+	ProfileRFC5280 = "rfc5280"
+)
+
 // Config is the whole configuration file. The zero value is not usable: start
 // from Default, or from Load/Parse, which apply the defaults before decoding.
 type Config struct {
@@ -106,6 +112,12 @@ type Domain struct {
 	MinRSABits int `yaml:"min_rsa_bits"`
 	// AllowMD5 accepts MD5 certificate signatures, for legacy chains only.
 	AllowMD5 bool `yaml:"allow_md5"`
+	// Profile is the certificate profile enforced besides RFC 5280 §6.1 path
+	// validation: "strict" (default) also refuses CA certificates that break
+	// the MUSTs of RFC 5280 §4.2 (AKI, SKI, critical basicConstraints, …);
+	// "rfc5280" runs §6.1 alone, for test suites such as NIST PKITS whose
+	// certificates break §4.2 on purpose.
+	Profile string `yaml:"profile"`
 }
 
 // Algorithms holds algorithm cut-offs.
@@ -248,6 +260,7 @@ func DefaultDomain(name, hierarchy string, anchors ...string) Domain {
 		Anchors:          anchors,
 		InitialPolicySet: []string{AnyPolicy},
 		MinRSABits:       2048,
+		Profile:          ProfileStrict,
 	}
 }
 
@@ -300,6 +313,9 @@ func Parse(data []byte, baseDir string) (*Config, error) {
 		}
 		if d.MinRSABits == 0 {
 			d.MinRSABits = def.MinRSABits
+		}
+		if d.Profile == "" {
+			d.Profile = def.Profile
 		}
 		if baseDir != "" {
 			resolve(baseDir, d.Anchors)

@@ -124,6 +124,7 @@ func (c *Config) validate(lines map[string]int) error {
 		ck.oids(p+".initial_policy_set", d.InitialPolicySet)
 		ck.oids(p+".extended_key_usages", d.ExtendedKeyUsages)
 		ck.positive(p+".min_rsa_bits", int64(d.MinRSABits))
+		ck.oneOf(p+".profile", d.Profile, ProfileStrict, ProfileRFC5280)
 	}
 	ck.files("cross_certificates", c.CrossCertificates)
 
