@@ -220,5 +220,8 @@ func (f Folder) writeCert(sub, name string, c *x509.Certificate) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // public certificates; CreateTemp made it 0600
+		return err
+	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, name))
 }

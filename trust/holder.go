@@ -55,19 +55,26 @@ func NewHolder(load Loader, deps HolderDeps) (*Holder, error) {
 		Name: "lienthong_trust_anchors",
 		Help: "Trust anchors in the current trust store, by domain.",
 	}, []string{"domain"})
+	// Load before registering, so that a failed NewHolder leaves the
+	// registry as it was and can be retried with it.
+	s, err := h.loadStore()
+	if err != nil {
+		return nil, err
+	}
 	if deps.Registerer != nil {
+		var done []prometheus.Collector
 		for _, c := range []prometheus.Collector{h.reloads, h.anchors} {
 			if err := deps.Registerer.Register(c); err != nil {
+				for _, d := range done {
+					deps.Registerer.Unregister(d)
+				}
 				return nil, err
 			}
+			done = append(done, c)
 		}
 	}
 	h.reloads.WithLabelValues("success")
 	h.reloads.WithLabelValues("failure")
-	s, err := load()
-	if err != nil {
-		return nil, err
-	}
 	h.swap(s)
 	return h, nil
 }
@@ -89,7 +96,7 @@ func (h *Holder) OnSwap(f func(old, new *Store)) {
 func (h *Holder) Reload() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s, err := h.load()
+	s, err := h.loadStore()
 	if err != nil {
 		h.reloads.WithLabelValues("failure").Inc()
 		h.log.Error("trust store reload failed; keeping the current store",
@@ -105,11 +112,27 @@ func (h *Holder) Reload() error {
 	return nil
 }
 
+// loadStore calls the loader and refuses a nil Store, which would break
+// Current's promise never to return nil.
+func (h *Holder) loadStore() (*Store, error) {
+	s, err := h.load()
+	if err == nil && s == nil {
+		err = errors.New("trust: loader returned no store")
+	}
+	return s, err
+}
+
 func (h *Holder) swap(s *Store) *Store {
 	old := h.cur.Swap(s)
-	h.anchors.Reset()
 	for _, d := range s.Domains() {
 		h.anchors.WithLabelValues(d.Name).Set(float64(len(d.Anchors)))
+	}
+	if old != nil { // drop the series of domains that are gone, without a gap for the others
+		for _, d := range old.Domains() {
+			if s.Domain(d.Name) == nil {
+				h.anchors.DeleteLabelValues(d.Name)
+			}
+		}
 	}
 	return old
 }

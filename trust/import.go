@@ -116,9 +116,16 @@ const MaxFetchBytes = 1 << 20
 // unreachable or wrong address is reported in Refused, so the caller decides
 // from len(res.Roots) whether fetching worked.
 func (f Folder) Fetch(ctx context.Context, client *http.Client) (*ImportResult, error) {
+	if client == nil {
+		return nil, errors.New("trust: Fetch needs an HTTP client")
+	}
 	res := &ImportResult{}
 	for _, p := range f.Pins {
-		pfp := p.Fingerprint()
+		pfp, err := p.Fingerprint()
+		if err != nil {
+			res.Refused = append(res.Refused, Refusal{Source: p.Name, Reason: err.Error()})
+			continue
+		}
 		got := false
 		for _, u := range p.URLs {
 			data, err := get(ctx, client, u)

@@ -142,8 +142,15 @@ var folder = cases.Fold()
 // for caseIgnoreMatch: NFKC normalisation, case folding, and insignificant
 // space handling (leading and trailing spaces dropped, inner runs collapsed to
 // one space). Control characters are removed.
+//
+// RFC 4518 §2.3 folds with table B.2 of RFC 3454, which is case folding
+// closed under NFKC: a compatibility character whose decomposition is an
+// upper-case letter (U+2102 DOUBLE-STRUCK CAPITAL C, U+210B SCRIPT CAPITAL H)
+// folds to the lower-case letter. Plain Unicode folding leaves those
+// characters alone, so the string is normalised before folding as well as
+// after (the NFKC_Casefold construction).
 func prepareString(s string) string {
-	s = norm.NFKC.String(folder.String(s))
+	s = norm.NFKC.String(folder.String(norm.NFKC.String(s)))
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false

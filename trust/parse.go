@@ -3,6 +3,7 @@ package trust
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
@@ -43,26 +44,45 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	return parseDER(data)
 }
 
+var pemBegin = []byte("-----BEGIN")
+
 func parsePEM(data []byte) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	rest := data
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
+	for n := 1; ; n++ {
+		block, after := pem.Decode(rest)
 		if block == nil {
+			// pem.Decode gives up silently on a block without its END
+			// line or with bad base64: refuse the whole input instead.
+			if bytes.Contains(rest, pemBegin) {
+				return nil, fmt.Errorf("malformed PEM block %d (bad base64 or missing END line)", n)
+			}
 			break
 		}
+		// pem.Decode also skips a malformed block and returns the next
+		// good one: the text it consumed must hold exactly one BEGIN line.
+		if bytes.Count(rest[:len(rest)-len(after)], pemBegin) != 1 {
+			return nil, fmt.Errorf("malformed PEM block %d (bad base64 or missing END line)", n)
+		}
+		rest = after
 		switch block.Type {
 		case "CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE":
-			c, err := x509.ParseCertificate(block.Bytes)
+			der := block.Bytes
+			if block.Type == "TRUSTED CERTIFICATE" {
+				var err error
+				if der, err = splitTrustedCertificate(der); err != nil {
+					return nil, fmt.Errorf("PEM block %d: %w", n, err)
+				}
+			}
+			c, err := x509.ParseCertificate(der)
 			if err != nil {
-				return nil, fmt.Errorf("PEM block %d: %w", len(out)+1, err)
+				return nil, fmt.Errorf("PEM block %d: %w", n, err)
 			}
 			out = append(out, c)
 		case "PKCS7", "CMS":
 			cs, err := parsePKCS7(block.Bytes)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("PEM block %d: %w", n, err)
 			}
 			out = append(out, cs...)
 		}
@@ -71,6 +91,25 @@ func parsePEM(data []byte) ([]*x509.Certificate, error) {
 		return nil, errors.New("no CERTIFICATE or PKCS7 block in PEM input")
 	}
 	return out, nil
+}
+
+// splitTrustedCertificate returns the certificate of an OpenSSL TRUSTED
+// CERTIFICATE block, which is the DER certificate followed by an optional
+// X509_CERT_AUX SEQUENCE (OpenSSL's own trust settings). The trust settings
+// are not used: what a certificate is trusted for is the configuration's
+// business.
+func splitTrustedCertificate(der []byte) ([]byte, error) {
+	var cert, aux asn1.RawValue
+	rest, err := asn1.Unmarshal(der, &cert)
+	if err != nil {
+		return nil, fmt.Errorf("TRUSTED CERTIFICATE: %w", err)
+	}
+	if len(rest) > 0 {
+		if rest, err = asn1.Unmarshal(rest, &aux); err != nil || len(rest) > 0 || aux.Class != asn1.ClassUniversal || aux.Tag != asn1.TagSequence {
+			return nil, errors.New("TRUSTED CERTIFICATE: malformed trust settings after the certificate")
+		}
+	}
+	return cert.FullBytes, nil
 }
 
 func parseDER(der []byte) ([]*x509.Certificate, error) {

@@ -3,6 +3,7 @@ package trust
 import (
 	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 // Pin is one official root certificate that the binary trusts by its
@@ -19,15 +20,16 @@ type Pin struct {
 	Note      string    // validity and algorithm, for people
 }
 
-// Fingerprint returns the pin's fingerprint as bytes.
-func (p Pin) Fingerprint() Fingerprint {
+// Fingerprint returns the pin's fingerprint as bytes, or an error when
+// SHA256 is not 64 hex digits (a custom pin table with a typo).
+func (p Pin) Fingerprint() (Fingerprint, error) {
 	var f Fingerprint
 	b, err := hex.DecodeString(p.SHA256)
 	if err != nil || len(b) != len(f) {
-		panic(fmt.Sprintf("trust: malformed pin %s", p.Name)) // impossible: Pins is a constant table checked by TestPinsWellFormed
+		return f, fmt.Errorf("pin %q: SHA-256 %q is not 64 hex digits", p.Name, p.SHA256)
 	}
 	copy(f[:], b)
-	return f
+	return f, nil
 }
 
 // Pins is the built-in table of the official roots of both hierarchies.
@@ -85,7 +87,7 @@ var Pins = []Pin{
 func PinFor(pins []Pin, fp Fingerprint) (Pin, bool) {
 	h := fp.Hex()
 	for _, p := range pins {
-		if p.SHA256 == h {
+		if strings.EqualFold(p.SHA256, h) {
 			return p, true
 		}
 	}
