@@ -96,8 +96,8 @@ func cmdServe(ctx context.Context, args []string, h host) int {
 	return exitOK
 }
 
-// buildServer wires the trust holder and the gateway on a fresh registry.
-// The validator is not wired yet: POST /v1/validate answers 501.
+// buildServer wires the trust holder, the validation engine and the gateway
+// on a fresh registry.
 func buildServer(cfg *config.Config, load trust.Loader, log *slog.Logger) (*gateway.Server, *trust.Holder, error) {
 	reg := prometheus.NewRegistry()
 	for _, c := range []prometheus.Collector{
@@ -112,12 +112,16 @@ func buildServer(cfg *config.Config, load trust.Loader, log *slog.Logger) (*gate
 	if err != nil {
 		return nil, nil, fmt.Errorf("trust store: %w", err)
 	}
+	v, err := newValidator(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("validation engine: %w", err)
+	}
 	srv, err := gateway.New(gateway.Options{
 		Listen:        cfg.Listen,
 		MetricsListen: cfg.MetricsListen,
 		MaxBodyBytes:  cfg.Limits.MaxBodyBytes,
 		RequestBudget: cfg.Limits.RequestBudget.Duration,
-	}, gateway.Deps{Trust: holder, Registerer: reg, Gatherer: reg, Logger: log})
+	}, gateway.Deps{Trust: holder, Registerer: reg, Gatherer: reg, Logger: log, Validator: gateway.EngineValidator{V: v}})
 	if err != nil {
 		return nil, nil, err
 	}
