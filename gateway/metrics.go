@@ -11,25 +11,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/lienthong/lienthong/trust"
+	"github.com/lienthong/lienthong/validate"
 )
 
 // Label values. DESIGN.md "Precise points" fixes the formats and the
 // indications; "none" is the domain of a report whose chain reached no trust
 // domain, "unmatched" the route of a request no route matched.
+// The formats are validate's (validate.FormatPDF …).
 const (
-	FormatPDF         = "pdf"
-	FormatXML         = "xml"
-	FormatCMS         = "cms"
-	FormatRaw         = "raw"
-	FormatCertificate = "certificate"
-
 	noDomain       = "none"
 	unmatchedRoute = "unmatched"
 )
 
 // Bounded label sets, as functions so that no package state can change them.
 func formatValues() []string {
-	return []string{FormatPDF, FormatXML, FormatCMS, FormatRaw, FormatCertificate}
+	return []string{validate.FormatPDF, validate.FormatXML, validate.FormatCMS, validate.FormatRaw, validate.FormatCertificate}
 }
 func indicationValues() []string { return []string{"TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"} }
 func classValues() []string      { return []string{"2xx", "3xx", "4xx", "5xx"} }
@@ -110,7 +106,7 @@ func (m *metrics) initDomains(s *trust.Store) {
 // "INDETERMINATE", so that a buggy validator cannot grow the series.
 func (m *metrics) observeValidation(store *trust.Store, format, domain, indication string, took time.Duration) {
 	if !slices.Contains(formatValues(), format) {
-		format = FormatRaw
+		format = validate.FormatRaw
 	}
 	if domain == "" || store.Domain(domain) == nil {
 		domain = noDomain

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lienthong/lienthong/trust"
+	"github.com/lienthong/lienthong/validate"
 )
 
 // CertificateValidator runs path validation for POST /v1/validate. It is the
@@ -131,7 +132,7 @@ func (s *Server) validate(c echo.Context) error {
 	if out.Report == nil {
 		return errors.New("validator returned no report")
 	}
-	s.metrics.observeValidation(store, FormatCertificate, out.Domain, out.Indication, time.Since(start))
+	s.metrics.observeValidation(store, validate.FormatCertificate, out.Domain, out.Indication, time.Since(start))
 	return c.JSON(http.StatusOK, out.Report)
 }
 
