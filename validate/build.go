@@ -28,6 +28,8 @@ type builder struct {
 	t      time.Time
 	req    PathRequest
 	target *trust.Cert
+	// only, when set, is the one anchor paths may end at (VerifyCRLSigner).
+	only *trust.Cert
 
 	// byName indexes the request's certificates (and IssuerSource
 	// results) by canonical subject; known holds the fingerprints of all
@@ -73,7 +75,7 @@ func newBuilder(ctx context.Context, e *Engine, store *trust.Store, req PathRequ
 }
 
 func (b *builder) run() (*Path, *Failure) {
-	if anchors := b.store.Anchor(b.target); len(anchors) > 0 {
+	if anchors := b.anchors(b.target); len(anchors) > 0 {
 		for _, a := range b.orderAnchors(anchors, nil) {
 			p, f, r := b.validateAnchorOnly(a)
 			if p != nil {
@@ -91,6 +93,22 @@ func (b *builder) run() (*Path, *Failure) {
 		return b.result, nil
 	}
 	return nil, b.failure()
+}
+
+// anchors returns the store's anchors for c's name and key, restricted to
+// b.only when it is set (an anchor is a name and a key in a domain).
+func (b *builder) anchors(c *trust.Cert) []*trust.Cert {
+	all := b.store.Anchor(c)
+	if b.only == nil || len(all) == 0 {
+		return all
+	}
+	var out []*trust.Cert
+	for _, a := range all {
+		if a == b.only || (a.SubjectKey == b.only.SubjectKey && a.KeyHash == b.only.KeyHash && a.Domain == b.only.Domain) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // indexRequest wraps the request's intermediates once. Certificates the
@@ -176,7 +194,7 @@ func (b *builder) extend() bool {
 // counted reports that cand was a candidate path (it reached an anchor or
 // was a dead end that counts against MaxCandidates).
 func (b *builder) try(cur, cand *trust.Cert, seen *[]*trust.Cert) (done, counted bool) {
-	if anchors := b.store.Anchor(cand); len(anchors) > 0 {
+	if anchors := b.anchors(cand); len(anchors) > 0 {
 		for _, a := range b.orderAnchors(anchors, b.preferredDomain()) {
 			if slices.Contains(*seen, a) {
 				continue

@@ -32,17 +32,33 @@ const (
 	LevelError                = "error"
 )
 
+// DefaultDeadlineMargin is the default ValidatorOptions.DeadlineMargin.
+const DefaultDeadlineMargin = 50 * time.Millisecond
+
 // ValidatorOptions configure a Validator.
 type ValidatorOptions struct {
 	// Revocation is the revocation policy; "" means RevocationHardFail.
 	Revocation RevocationMode
+	// Checker gathers revocation evidence. Nil means that revocation
+	// cannot be checked: under hard-fail and soft-fail a validated path is
+	// then INDETERMINATE/TRY_LATER (nothing may claim proof of
+	// non-revocation); under off nothing changes.
+	Checker *RevocationChecker
+	// DeadlineMargin is how long before the request's deadline the
+	// Validator stops waiting for path building and revocation answers,
+	// so that it still has time to build the report: what is unanswered
+	// then is TRY_LATER, never an error or a hang. Zero means
+	// DefaultDeadlineMargin; negative means none.
+	DeadlineMargin time.Duration
 }
 
-// Validator turns path validation results into reports. It is safe for
-// concurrent use.
+// Validator turns path validation and revocation evidence into reports.
+// It is safe for concurrent use.
 type Validator struct {
-	engine *Engine
-	mode   RevocationMode
+	engine  *Engine
+	mode    RevocationMode
+	checker *RevocationChecker
+	margin  time.Duration
 }
 
 // NewValidator returns a Validator over engine.
@@ -58,7 +74,7 @@ func NewValidator(engine *Engine, opts ValidatorOptions) (*Validator, error) {
 	default:
 		return nil, errors.New("validate: revocation mode must be hard-fail, soft-fail or off")
 	}
-	return &Validator{engine: engine, mode: mode}, nil
+	return &Validator{engine: engine, mode: mode, checker: opts.Checker, margin: cmpOr(opts.DeadlineMargin, DefaultDeadlineMargin)}, nil
 }
 
 // CertificateRequest is a certificate validated alone (DESIGN.md "A
@@ -70,10 +86,11 @@ type CertificateRequest struct {
 	Purpose       Purpose
 }
 
-// ValidateCertificate validates req.Certificate against store and returns
-// the report with one entry, ID "certificate". It never returns a nil
-// report; errors of the caller's request (nil certificate) are reported as
-// FORMAT_FAILURE.
+// ValidateCertificate validates req.Certificate against store, with its
+// revocation status under the Validator's policy, and returns the report
+// with one entry, ID "certificate". It never returns a nil report, also
+// when ctx ends (what was not answered in time is TRY_LATER); errors of
+// the caller's request (nil certificate) are reported as FORMAT_FAILURE.
 func (v *Validator) ValidateCertificate(ctx context.Context, store *trust.Store, req CertificateRequest) *Report {
 	t := req.Time.UTC()
 	rep := &Report{Format: FormatCertificate, ValidationTime: t, TrustStore: store.Digest()}
@@ -83,37 +100,36 @@ func (v *Validator) ValidateCertificate(ctx context.Context, store *trust.Store,
 		sig.Messages = append(sig.Messages, Message{Level: LevelError, Code: string(FormatFailure), Text: "no certificate given"})
 	} else {
 		sig.Signer = NewSigner(req.Certificate)
-		path, fail := v.engine.VerifyPath(ctx, store, PathRequest{
+		v.judgePath(ctx, store, PathRequest{
 			Target: req.Certificate, Intermediates: req.Intermediates, Time: t, Purpose: req.Purpose,
-		})
-		v.judge(ctx, &sig, path, fail, t)
+		}, nil, &sig)
 	}
 	rep.Signatures = []SignatureReport{sig}
 	rep.Indication = Worst(rep.Signatures)
 	return rep
 }
 
-// judge fills sig from a path validation outcome and the revocation policy.
-func (v *Validator) judge(ctx context.Context, sig *SignatureReport, path *Path, fail *Failure, t time.Time) {
+// judgePath validates the certification path of req.Target at req.Time
+// and, when it validates, the revocation status of its certificates under
+// the Validator's policy, and fills sig (indication, domain, hierarchy,
+// chain, revocation, messages; not the ID nor the signer). obj describes
+// the signature the path is judged for (its proof of existence), nil for a
+// certificate validated alone; see RevocationVerdict. It returns the path,
+// nil when none validated. It stops waiting DeadlineMargin before ctx's
+// deadline. Document validation calls it once per signature.
+func (v *Validator) judgePath(ctx context.Context, store *trust.Store, req PathRequest, obj *SignedObject, sig *SignatureReport) *Path {
+	ctx, cancel := contextFromDeadline(ctx, v.margin)
+	defer cancel()
+	path, fail := v.engine.VerifyPath(ctx, store, req)
 	if fail != nil {
 		sig.Indication, sig.SubIndication = fail.Indication, fail.SubIndication
 		sig.Messages = append(sig.Messages, Message{Level: LevelError, Code: string(fail.SubIndication), Text: fail.Reason})
-		return
+		return nil
 	}
 	sig.Domain, sig.Hierarchy = path.Domain.Name, string(path.Domain.Hierarchy)
 	sig.Chain = NewChain(path.Chain)
 	sig.Messages = append(sig.Messages, path.Messages...)
 	sig.Indication = TotalPassed
-	// Revocation checking is not implemented in this version: nothing in
-	// the report may claim proof of non-revocation. Only an explicit
-	// "off" policy lets the path verdict stand, and the report says so.
-	switch v.mode {
-	case RevocationOff:
-		sig.Messages = append(sig.Messages, Message{Level: LevelInfo, Code: CodeRevocationNotChecked,
-			Text: "revocation was not checked (revocation.mode: off)"})
-	default:
-		sig.Indication, sig.SubIndication = Indeterminate, TryLater
-		sig.Messages = append(sig.Messages, Message{Level: LevelWarning, Code: CodeRevocationNotChecked,
-			Text: "this version of lienthong does not check revocation yet; without proof of non-revocation the path cannot pass (set revocation.mode: off to accept paths without it)"})
-	}
+	v.judgeRevocation(ctx, store, req, path, obj, sig)
+	return path
 }

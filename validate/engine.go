@@ -8,7 +8,14 @@
 //
 // Failures are typed values (*Failure) carrying ETSI EN 319 102-1
 // indications. Nothing here reads the clock: the validation time comes with
-// each request.
+// each request, and the current time from an injected Clock.
+//
+// Revocation is checked after a path validated, never before (the URLs in
+// a certificate are fetched only once it chains to an anchor): a
+// RevocationChecker gathers OCSP (RFC 6960) and CRL (RFC 5280 §6.3)
+// evidence through an SSRF-guarded Fetcher and bounded caches, and the
+// Validator applies the revocation policy and the ETSI mapping of
+// RevocationVerdict. AIASource completes chains from caIssuers URLs.
 package validate
 
 import (
@@ -317,6 +324,37 @@ func (e *Engine) Stats() Stats {
 //
 // VerifyPath does not check revocation, and it does not read the clock.
 func (e *Engine) VerifyPath(ctx context.Context, store *trust.Store, req PathRequest) (*Path, *Failure) {
+	return e.verifyPath(ctx, store, req, nil)
+}
+
+// VerifyCRLSigner validates a certification path for signer, a certificate
+// whose key signed a CRL but that is not the issuer of the certificate
+// being checked (an indirect CRL issuer, or a CRL-signing key of the same
+// CA after a key rollover): RFC 5280 §6.3.3 (f) asks for a path from the
+// signer that ends at the very anchor of the certificate's own path. The
+// path is built over store and pool (the checked path's certificates and
+// the request's intermediates) at time t with PurposeAny: the cRLSign key
+// usage is checked by the crl package.
+//
+// It does not check the signer's revocation status: revocation checking
+// stops at depth 1 (the certificates of the validated path), so that a CRL
+// issuer whose status depends on a CRL it signed itself, or on another CRL
+// signer's CRL, cannot make validation recurse. PKITS 4.14.30 (a CRL issuer
+// covered by its own CRL) is handled by the crl package.
+func (e *Engine) VerifyCRLSigner(ctx context.Context, store *trust.Store, signer *x509.Certificate, anchor *trust.Cert, pool []*x509.Certificate, t time.Time) error {
+	if signer == nil || anchor == nil {
+		return errors.New("validate: VerifyCRLSigner needs a signer and an anchor")
+	}
+	_, fail := e.verifyPath(ctx, store, PathRequest{Target: signer, Intermediates: pool, Time: t, Purpose: PurposeAny}, anchor)
+	if fail != nil {
+		return fail
+	}
+	return nil
+}
+
+// verifyPath is VerifyPath, with paths restricted to end at only when it
+// is not nil.
+func (e *Engine) verifyPath(ctx context.Context, store *trust.Store, req PathRequest, only *trust.Cert) (*Path, *Failure) {
 	e.requests.Add(1)
 	if req.Target == nil {
 		return nil, &Failure{Indication: Indeterminate, SubIndication: NoSigningCertificateFound,
@@ -340,6 +378,7 @@ func (e *Engine) VerifyPath(ctx context.Context, store *trust.Store, req PathReq
 			Cert: req.Target, Reason: "target certificate names are malformed", Err: err}
 	}
 	b := newBuilder(ctx, e, store, req, target)
+	b.only = only
 	return b.run()
 }
 

@@ -72,11 +72,12 @@ func cmdServe(ctx context.Context, args []string, h host) int {
 		}
 	}
 
-	srv, holder, err := buildServer(cfg, load, log)
+	srv, holder, closeServer, err := buildServer(cfg, load, log)
 	if err != nil {
 		fmt.Fprintf(h.Stderr, "lienthong: %v\n", err)
 		return exitStartup
 	}
+	defer closeServer()
 	if err := srv.Listen(); err != nil {
 		fmt.Fprintf(h.Stderr, "lienthong: %v\n", err)
 		return exitStartup
@@ -96,36 +97,40 @@ func cmdServe(ctx context.Context, args []string, h host) int {
 	return exitOK
 }
 
-// buildServer wires the trust holder, the validation engine and the gateway
-// on a fresh registry.
-func buildServer(cfg *config.Config, load trust.Loader, log *slog.Logger) (*gateway.Server, *trust.Holder, error) {
+// buildServer wires the trust holder, the validation engine (upstream
+// fetcher, AIA source, revocation checker) and the gateway on a fresh
+// registry. A trust store swap purges the revocation and AIA caches;
+// closeServer stops their background work, after the gateway has stopped.
+func buildServer(cfg *config.Config, load trust.Loader, log *slog.Logger) (srv *gateway.Server, holder *trust.Holder, closeServer func(), err error) {
 	reg := prometheus.NewRegistry()
 	for _, c := range []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
 		if err := reg.Register(c); err != nil {
-			return nil, nil, fmt.Errorf("registering runtime metrics: %w", err)
+			return nil, nil, nil, fmt.Errorf("registering runtime metrics: %w", err)
 		}
 	}
-	holder, err := trust.NewHolder(load, trust.HolderDeps{Registerer: reg, Logger: log})
+	holder, err = trust.NewHolder(load, trust.HolderDeps{Registerer: reg, Logger: log})
 	if err != nil {
-		return nil, nil, fmt.Errorf("trust store: %w", err)
+		return nil, nil, nil, fmt.Errorf("trust store: %w", err)
 	}
-	v, err := newValidator(cfg)
+	val, err := newValidation(cfg, reg, log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("validation engine: %w", err)
+		return nil, nil, nil, fmt.Errorf("validation engine: %w", err)
 	}
-	srv, err := gateway.New(gateway.Options{
+	holder.OnSwap(func(_, _ *trust.Store) { val.purge() })
+	srv, err = gateway.New(gateway.Options{
 		Listen:        cfg.Listen,
 		MetricsListen: cfg.MetricsListen,
 		MaxBodyBytes:  cfg.Limits.MaxBodyBytes,
 		RequestBudget: cfg.Limits.RequestBudget.Duration,
-	}, gateway.Deps{Trust: holder, Registerer: reg, Gatherer: reg, Logger: log, Validator: gateway.EngineValidator{V: v}})
+	}, gateway.Deps{Trust: holder, Registerer: reg, Gatherer: reg, Logger: log, Validator: gateway.EngineValidator{V: val.validator}})
 	if err != nil {
-		return nil, nil, err
+		val.close()
+		return nil, nil, nil, err
 	}
-	return srv, holder, nil
+	return srv, holder, val.close, nil
 }
 
 // watchReloads reloads the trust store on every request from h.Reload
