@@ -117,10 +117,9 @@ limits:
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	rep = s.post(t, leafJSON(leaf))
-	if rep.Signatures[0].SubIndication != validate.TryLater || time.Since(start) > 30*time.Second {
-		t.Errorf("slow responder: %v %+v", time.Since(start), rep.Signatures[0])
+	if rep.Signatures[0].SubIndication != validate.TryLater {
+		t.Errorf("slow responder: %+v", rep.Signatures[0])
 	}
 	if code := s.stop(t); code != exitOK {
 		t.Errorf("exit %d\n%s", code, s.tio.stderr)

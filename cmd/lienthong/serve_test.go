@@ -99,7 +99,6 @@ func (s *started) waitMetric(t *testing.T, line string) {
 
 func TestServeWithoutRootsExits2(t *testing.T) {
 	tio := newHost(t, nil)
-	start := time.Now()
 	code := run(t.Context(), []string{"serve", "--trust-dir", t.TempDir(), "--listen", "127.0.0.1:0"}, tio.h)
 	if code != exitStartup {
 		t.Fatalf("exit %d, want 2\n%s", code, tio.stderr)
@@ -109,9 +108,6 @@ func TestServeWithoutRootsExits2(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message lacks %q:\n%s", want, msg)
 		}
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %s", d)
 	}
 }
 

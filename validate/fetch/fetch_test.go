@@ -606,11 +606,7 @@ func TestTimeout(t *testing.T) {
 				ctx, cancel = tt.callerCtx(t)
 				defer cancel()
 			}
-			start := time.Now()
 			_, err := fx.f.Fetch(ctx, Request{Source: SourceOCSP, URL: srv.URL})
-			if el := time.Since(start); el > 3*time.Second {
-				t.Errorf("took %s, want about 200ms", el)
-			}
 			wantErrIs(t, err, tt.want)
 			if got := fx.count(SourceOCSP, tt.outcome); got != 1 {
 				t.Errorf("%s count = %v, want 1", tt.outcome, got)

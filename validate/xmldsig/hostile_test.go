@@ -62,13 +62,9 @@ func TestVerifyRefusesMalformed(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
 			sigs, err := xmldsig.Verify([]byte(tc.data), tc.opts)
 			if !errors.Is(err, xmldsig.ErrMalformed) {
 				t.Fatalf("got %v, %v; want ErrMalformed", sigs, err)
-			}
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("took %v", d)
 			}
 		})
 	}
