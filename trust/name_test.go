@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -242,58 +241,14 @@ func TestCanonicalNameOfGeneratedNames(t *testing.T) {
 	}
 }
 
-// pkitsEntry is the part of shared/testdata/pkits/expected.json used here.
-type pkitsEntry struct {
-	ID       string   `json:"id"`
-	Section  string   `json:"section"`
-	Name     string   `json:"name"`
-	Expected string   `json:"expected"`
-	Chain    []string `json:"chain"`
-}
-
-func loadPKITS(t *testing.T) []pkitsEntry {
-	t.Helper()
-	data, err := os.ReadFile(shared.Path(t, "pkits", "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Tests []pkitsEntry `json:"tests"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc.Tests
-}
-
-func readPKITSDER(t *testing.T, file string) []byte {
-	t.Helper()
-	der, err := os.ReadFile(shared.Path(t, "pkits", "certs", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
-}
-
-func readPKITSCert(t *testing.T, file string) *x509.Certificate {
-	t.Helper()
-	c, err := x509.ParseCertificate(readPKITSDER(t, file))
-	if err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	return c
-}
-
 // TestPKITSNameChaining runs NIST PKITS §4.3 (Verifying Name Chaining): each
 // certificate of a test's path must name its predecessor as issuer under
 // RFC 5280 §7.1 exactly when the test expects a valid path (4.3.1 and 4.3.2
 // break name chaining on purpose).
 func TestPKITSNameChaining(t *testing.T) {
+	pk := shared.LoadPKITS(t)
 	var n int
-	for _, e := range loadPKITS(t) {
-		if e.Section != "4.3" {
-			continue
-		}
+	for _, e := range pk.Section("4.3") {
 		n++
 		t.Run(e.ID+" "+e.Name, func(t *testing.T) {
 			if len(e.Chain) < 2 {
@@ -301,7 +256,7 @@ func TestPKITSNameChaining(t *testing.T) {
 			}
 			certs := make([]*x509.Certificate, len(e.Chain))
 			for i, f := range e.Chain {
-				certs[i] = readPKITSCert(t, f)
+				certs[i] = pk.Cert(t, f)
 			}
 			chains := true
 			for i := 1; i < len(certs); i++ {
@@ -354,8 +309,8 @@ func rawNames(t *testing.T, der []byte) (issuer, subject []byte) {
 // TestPKITSCanonicalNameParses checks that every name in PKITS (all
 // sections) is accepted.
 func TestPKITSCanonicalNameParses(t *testing.T) {
-	dir := shared.Path(t, "pkits", "certs")
-	entries, err := os.ReadDir(dir)
+	pk := shared.LoadPKITS(t)
+	entries, err := os.ReadDir(filepath.Join(pk.Dir, "certs"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,11 +318,7 @@ func TestPKITSCanonicalNameParses(t *testing.T) {
 		t.Fatal("no PKITS certificate")
 	}
 	for _, e := range entries {
-		der, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		issuer, subject := rawNames(t, der)
+		issuer, subject := rawNames(t, pk.CertDER(t, e.Name()))
 		for _, raw := range [][]byte{issuer, subject} {
 			if _, err := trust.CanonicalName(raw); err != nil {
 				t.Errorf("%s: CanonicalName: %v", e.Name(), err)

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lienthong/lienthong/test/shared"
 	"github.com/lienthong/lienthong/trust"
 )
 
@@ -204,16 +205,14 @@ func TestCheckSignature(t *testing.T) {
 // RSA and DSA): every certificate of a valid path verifies with its
 // predecessor's key; an invalid path has one that does not.
 func TestPKITSSignatures(t *testing.T) {
+	pk := shared.LoadPKITS(t)
 	var n int
-	for _, e := range loadPKITS(t) {
-		if e.Section != "4.1" {
-			continue
-		}
+	for _, e := range pk.Section("4.1") {
 		n++
 		t.Run(e.ID+" "+e.Name, func(t *testing.T) {
 			certs := make([]*x509.Certificate, len(e.Chain))
 			for i, f := range e.Chain {
-				der := readPKITSDER(t, f)
+				der := pk.CertDER(t, f)
 				c, err := x509.ParseCertificate(der)
 				if err != nil {
 					// DSA keys inheriting their parameters from the

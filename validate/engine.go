@@ -336,20 +336,28 @@ func (e *Engine) VerifyPath(ctx context.Context, store *trust.Store, req PathReq
 // the request's intermediates) at time t with PurposeAny: the cRLSign key
 // usage is checked by the crl package.
 //
-// It does not check the signer's revocation status: revocation checking
-// stops at depth 1 (the certificates of the validated path), so that a CRL
-// issuer whose status depends on a CRL it signed itself, or on another CRL
-// signer's CRL, cannot make validation recurse. PKITS 4.14.30 (a CRL issuer
-// covered by its own CRL) is handled by the crl package.
+// VerifyCRLSigner checks the path alone, not the revocation status of its
+// certificates. The Validator does both (see crlSignerVerifier): a CRL
+// signer whose own certificate is revoked must not vouch for anyone (NIST
+// PKITS 4.4.21), and its status is checked with a bounded nesting depth so
+// that CRL signers vouching for each other cannot make validation recurse.
 func (e *Engine) VerifyCRLSigner(ctx context.Context, store *trust.Store, signer *x509.Certificate, anchor *trust.Cert, pool []*x509.Certificate, t time.Time) error {
 	if signer == nil || anchor == nil {
 		return errors.New("validate: VerifyCRLSigner needs a signer and an anchor")
 	}
-	_, fail := e.verifyPath(ctx, store, PathRequest{Target: signer, Intermediates: pool, Time: t, Purpose: PurposeAny}, anchor)
-	if fail != nil {
+	if _, fail := e.crlSignerPath(ctx, store, signer, anchor, pool, t); fail != nil {
 		return fail
 	}
 	return nil
+}
+
+// crlSignerPath is VerifyCRLSigner, returning the validated path.
+func (e *Engine) crlSignerPath(ctx context.Context, store *trust.Store, signer *x509.Certificate, anchor *trust.Cert, pool []*x509.Certificate, t time.Time) (*Path, *Failure) {
+	if signer == nil || anchor == nil {
+		return nil, &Failure{Indication: Indeterminate, SubIndication: CertificateChainGeneralFailure,
+			Reason: "VerifyCRLSigner needs a signer and an anchor", Err: errBadRequest}
+	}
+	return e.verifyPath(ctx, store, PathRequest{Target: signer, Intermediates: pool, Time: t, Purpose: PurposeAny}, anchor)
 }
 
 // verifyPath is VerifyPath, with paths restricted to end at only when it

@@ -7,12 +7,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -50,51 +47,14 @@ func ncRunChain(chain []*x509.Certificate) error {
 // ---------------------------------------------------------------------------
 // NIST PKITS §4.13.
 
-type ncPKITSEntry struct {
-	ID       string   `json:"id"`
-	Name     string   `json:"name"`
-	Section  string   `json:"section"`
-	Expected string   `json:"expected"`
-	Chain    []string `json:"chain"`
-}
-
 func TestNameConstraintsPKITS(t *testing.T) {
-	dir := shared.Path(t, "pkits")
-	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Tests []ncPKITSEntry `json:"tests"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	cache := map[string]*x509.Certificate{}
-	load := func(name string) *x509.Certificate {
-		if c, ok := cache[name]; ok {
-			return c
-		}
-		der, err := os.ReadFile(filepath.Join(dir, "certs", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		cache[name] = c
-		return c
-	}
+	pk := shared.LoadPKITS(t)
 	total, pass := 0, 0
-	for _, e := range doc.Tests {
-		if e.Section != "4.13" {
-			continue
-		}
+	for _, e := range pk.Section("4.13") {
 		total++
 		var chain []*x509.Certificate
 		for _, f := range e.Chain {
-			chain = append(chain, load(f))
+			chain = append(chain, pk.Cert(t, f))
 		}
 		err := ncRunChain(chain)
 		got := "valid"

@@ -8,12 +8,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	mathrand "math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,31 +18,6 @@ import (
 
 	"github.com/lienthong/lienthong/test/shared"
 )
-
-// pkitsPolicyEntry is the part of a PKITS expected.json entry the policy
-// tests use.
-type pkitsPolicyEntry struct {
-	ID       string `json:"id"`
-	Subpart  *int   `json:"subpart"`
-	Section  string `json:"section"`
-	Name     string `json:"name"`
-	Expected string `json:"expected"`
-	Chain    []string
-	Settings struct {
-		InitialPolicySetOIDs        []string `json:"initial_policy_set_oids"`
-		InitialExplicitPolicy       bool     `json:"initial_explicit_policy"`
-		InitialPolicyMappingInhibit bool     `json:"initial_policy_mapping_inhibit"`
-		InitialInhibitAnyPolicy     bool     `json:"initial_inhibit_any_policy"`
-	} `json:"settings"`
-	ExpectedUserConstrainedPolicySetOIDs []string `json:"expected_user_constrained_policy_set_oids"`
-}
-
-func (e *pkitsPolicyEntry) label() string {
-	if e.Subpart != nil {
-		return fmt.Sprintf("%s.sub%d", e.ID, *e.Subpart)
-	}
-	return e.ID
-}
 
 // pkitsPolicyExcluded lists entries of the policy sections whose verdict does
 // not come from policy processing, with the reason. None is needed: in
@@ -70,20 +42,7 @@ func runPolicyChain(t *testing.T, s PolicySettings, chain []*x509.Certificate) (
 }
 
 func TestPolicyPKITS(t *testing.T) {
-	dir := shared.Path(t, "pkits")
-	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		if os.IsNotExist(err) && os.Getenv("CI") != "true" {
-			t.Skipf("PKITS data absent: %v", err)
-		}
-		t.Fatal(err)
-	}
-	var doc struct {
-		Tests []pkitsPolicyEntry `json:"tests"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
+	pk := shared.LoadPKITS(t)
 
 	sections := []string{"4.8", "4.9", "4.10", "4.11", "4.12"}
 	type tally struct{ pass, total, excluded int }
@@ -91,39 +50,22 @@ func TestPolicyPKITS(t *testing.T) {
 	for _, s := range sections {
 		results[s] = &tally{}
 	}
-	certCache := map[string]*x509.Certificate{}
-	load := func(name string) *x509.Certificate {
-		if c, ok := certCache[name]; ok {
-			return c
-		}
-		der, err := os.ReadFile(filepath.Join(dir, "certs", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatalf("parsing %s: %v", name, err)
-		}
-		certCache[name] = c
-		return c
-	}
-
-	for k := range doc.Tests {
-		e := &doc.Tests[k]
+	for k := range pk.Tests {
+		e := &pk.Tests[k]
 		tl, ok := results[e.Section]
 		if !ok {
 			continue
 		}
-		if reason, ok := pkitsPolicyExcluded[e.label()]; ok {
+		if reason, ok := pkitsPolicyExcluded[e.Label()]; ok {
 			tl.excluded++
-			t.Logf("%s excluded: %s", e.label(), reason)
+			t.Logf("%s excluded: %s", e.Label(), reason)
 			continue
 		}
 		tl.total++
-		t.Run(e.label(), func(t *testing.T) {
+		t.Run(e.Label(), func(t *testing.T) {
 			chain := make([]*x509.Certificate, len(e.Chain))
 			for j, name := range e.Chain {
-				chain[j] = load(name)
+				chain[j] = pk.Cert(t, name)
 			}
 			s := PolicySettings{
 				InitialPolicySet:     e.Settings.InitialPolicySetOIDs,
@@ -135,19 +77,19 @@ func TestPolicyPKITS(t *testing.T) {
 			switch e.Expected {
 			case "valid":
 				if err != nil {
-					t.Fatalf("%s (%s): want valid, got error: %v", e.label(), e.Name, err)
+					t.Fatalf("%s (%s): want valid, got error: %v", e.Label(), e.Name, err)
 				}
-				want := slices.Clone(e.ExpectedUserConstrainedPolicySetOIDs)
+				want := slices.Clone(e.ExpectedPolicySetOIDs)
 				slices.Sort(want)
 				if want == nil {
 					want = []string{}
 				}
 				if !slices.Equal(set, want) {
-					t.Fatalf("%s (%s): user-constrained policy set = %v, want %v", e.label(), e.Name, set, want)
+					t.Fatalf("%s (%s): user-constrained policy set = %v, want %v", e.Label(), e.Name, set, want)
 				}
 			case "invalid":
 				if err == nil {
-					t.Fatalf("%s (%s): want invalid, got valid with user-constrained policy set %v", e.label(), e.Name, set)
+					t.Fatalf("%s (%s): want invalid, got valid with user-constrained policy set %v", e.Label(), e.Name, set)
 				}
 				t.Logf("rejected as expected: %v", err)
 			default:

@@ -106,9 +106,7 @@ func (v *Validator) judgeRevocation(ctx context.Context, store *trust.Store, req
 	pool = append(pool, req.Intermediates...)
 	results := v.checker.checkPath(ctx, revocationInput{
 		store: store, path: path, t: req.Time, intermediates: req.Intermediates,
-		verifySigner: func(ctx context.Context, s *x509.Certificate) error {
-			return v.engine.VerifyCRLSigner(ctx, store, s, anchor, pool, v.checker.clk.Now())
-		},
+		verifySigner: v.crlSignerVerifier(store, anchor, pool, req.Intermediates, 1),
 	})
 	var (
 		failInd  Indication
@@ -157,6 +155,58 @@ func (v *Validator) judgeRevocation(ctx context.Context, store *trust.Store, req
 			m.Level = LevelWarning
 			sig.Messages = append(sig.Messages, m)
 		}
+	}
+}
+
+// maxCRLSignerDepth bounds the nesting of CRL signer validation: the
+// signer of a CRL used for the validated path is at depth 1, the signer of
+// a CRL used for that signer's own path at depth 2, and so on. Past it no
+// CRL signer other than a certificate's own issuer is accepted, so CRL
+// signers vouching for each other end in "no proof", never in recursion.
+const maxCRLSignerDepth = 2
+
+// crlSignerVerifier returns the check of a CRL signer that is not the
+// issuer of the certificate whose status is asked (an indirect CRL issuer,
+// a separate CRL-signing key, a rolled-over CA key), at the given depth
+// (see maxCRLSignerDepth): RFC 5280 §6.3.3 (f) asks for a validated
+// certification path from the signer to the anchor of the checked path,
+// and validating a path includes the revocation status of its
+// certificates (§6.1.3 (a)(3)). So the signer's path is built by the
+// Engine (VerifyCRLSigner) and then every certificate of it but the
+// anchor must be proven good by the checker, with the same CRL source,
+// the same candidate signers and the clock's now as both the path's time
+// and the revocation time: a CRL signer revoked by now vouches for nothing
+// (NIST PKITS 4.4.21). A signer whose status cannot be proven makes the CRL
+// unusable, so the certificate it would have vouched for gets no proof from
+// it (TRY_LATER under hard-fail), never a "revoked".
+func (v *Validator) crlSignerVerifier(store *trust.Store, anchor *trust.Cert, pool, intermediates []*x509.Certificate, depth int) func(context.Context, *x509.Certificate) error {
+	if depth > maxCRLSignerDepth {
+		return nil
+	}
+	return func(ctx context.Context, s *x509.Certificate) error {
+		now := v.checker.clk.Now()
+		path, fail := v.engine.crlSignerPath(ctx, store, s, anchor, pool, now)
+		if fail != nil {
+			return fail
+		}
+		results := v.checker.checkPath(ctx, revocationInput{
+			store: store, path: path, t: now, intermediates: intermediates,
+			verifySigner: v.crlSignerVerifier(store, anchor, pool, intermediates, depth+1),
+		})
+		for i, r := range results {
+			where := "the CRL signer's certificate"
+			if i > 0 {
+				where = fmt.Sprintf("CA certificate %d above the CRL signer", i)
+			}
+			switch r.entry.Status {
+			case StatusGood:
+			case StatusRevoked:
+				return fmt.Errorf("%s was revoked on %s (%s)", where, stamp(r.revokedAt), r.entry.Reason)
+			default:
+				return fmt.Errorf("%s has no proof of non-revocation (%s)", where, r.problem)
+			}
+		}
+		return nil
 	}
 }
 

@@ -10,10 +10,8 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -23,21 +21,6 @@ import (
 	"github.com/lienthong/lienthong/validate/crl"
 )
 
-// pkitsEntry is one entry of shared/testdata/pkits/expected.json.
-type pkitsEntry struct {
-	ID              string   `json:"id"`
-	Subpart         *int     `json:"subpart"`
-	Name            string   `json:"name"`
-	Expected        string   `json:"expected"`
-	Certs           []string `json:"certs"`
-	ExtraCerts      []string `json:"extra_certs"`
-	Chain           []string `json:"chain"`
-	CRLs            []string `json:"crls"`
-	RevocationFocus bool     `json:"revocation_focus"`
-}
-
-var pkitsTime = time.Date(2011, 4, 15, 0, 0, 0, 0, time.UTC)
-
 // TestPKITS runs the CRL side of every PKITS entry whose verdict hinges on
 // revocation (sections 4.4, 4.5, 4.14, 4.15 and 4.7.4/4.7.5): for each
 // certificate of the given chain, Determine with the entry's CRLs; the entry
@@ -46,27 +29,13 @@ var pkitsTime = time.Date(2011, 4, 15, 0, 0, 0, 0, time.UTC)
 // applied here is the one 4.5.8 needs (an intermediate must be a CA with
 // keyCertSign), reported separately.
 func TestPKITS(t *testing.T) {
-	dir := shared.Path(t, "pkits")
-	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Tests []pkitsEntry `json:"tests"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
+	pk := shared.LoadPKITS(t)
 	certs := map[string]*x509.Certificate{}
 	cert := func(name string) *x509.Certificate {
 		if c, ok := certs[name]; ok {
 			return c
 		}
-		der, err := os.ReadFile(filepath.Join(dir, "certs", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := crl.ParseCertificate(der)
+		c, err := crl.ParseCertificate(pk.CertDER(t, name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -80,16 +49,13 @@ func TestPKITS(t *testing.T) {
 	crls := map[string]parsed{}
 	var passed, total int
 	var failures []string
-	for _, e := range doc.Tests {
+	for _, e := range pk.Tests {
 		if !e.RevocationFocus {
 			continue
 		}
 		total++
-		name := e.ID
-		if e.Subpart != nil {
-			name += fmt.Sprintf(".sub%d", *e.Subpart)
-		}
-		env := &pkitsEnv{time: pkitsTime, active: map[*x509.Certificate]bool{}}
+		name := e.Label()
+		env := &pkitsEnv{time: pk.ValidationTime, active: map[*x509.Certificate]bool{}}
 		for _, f := range e.Chain {
 			env.chain = append(env.chain, cert(f))
 		}
@@ -101,11 +67,7 @@ func TestPKITS(t *testing.T) {
 		for _, f := range e.CRLs {
 			p, ok := crls[f]
 			if !ok {
-				der, err := os.ReadFile(filepath.Join(dir, "crls", f))
-				if err != nil {
-					t.Fatal(err)
-				}
-				p.c, p.err = crl.Parse(der)
+				p.c, p.err = crl.Parse(pk.CRLDER(t, f))
 				crls[f] = p
 			}
 			if p.err != nil {
@@ -145,8 +107,8 @@ func TestPKITS(t *testing.T) {
 // with crypto/x509's parser. Only the CRLs PKITS made unusable on purpose
 // are refused.
 func TestPKITSCRLsParse(t *testing.T) {
-	dir := shared.Path(t, "pkits", "crls")
-	files, err := filepath.Glob(filepath.Join(dir, "*.crl"))
+	pk := shared.LoadPKITS(t)
+	files, err := filepath.Glob(filepath.Join(pk.Dir, "crls", "*.crl"))
 	if err != nil || len(files) != 173 {
 		t.Fatalf("%d CRL files, %v", len(files), err)
 	}
@@ -157,10 +119,7 @@ func TestPKITSCRLsParse(t *testing.T) {
 	}
 	for _, f := range files {
 		name := filepath.Base(f)
-		der, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		der := pk.CRLDER(t, name)
 		c, err := crl.Parse(der)
 		if want := refused[name]; want != nil || err != nil {
 			if !errors.Is(err, want) || want == nil {
