@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"net/http"
 
 	"github.com/lienthong/lienthong/trust"
 	"github.com/lienthong/lienthong/validate"
@@ -13,7 +15,7 @@ type EngineValidator struct {
 	V *validate.Validator
 }
 
-var _ CertificateValidator = EngineValidator{}
+var _ Validator = EngineValidator{}
 
 // ValidateCertificate validates a certificate alone and reports it as one
 // entry with ID "certificate".
@@ -24,9 +26,30 @@ func (e EngineValidator) ValidateCertificate(ctx context.Context, store *trust.S
 		Time:          req.ValidationTime,
 		Purpose:       validate.Purpose(req.Purpose),
 	})
-	out := Outcome{Report: rep, Indication: string(rep.Indication)}
+	return outcome(rep), nil
+}
+
+// ValidateDocument validates every signature of doc. A body that is not
+// of its format at all (validate.ErrMalformedDocument) is 400
+// malformed_document; a well-formed document without a signature is a
+// report (TOTAL_FAILED/FORMAT_FAILURE).
+func (e EngineValidator) ValidateDocument(ctx context.Context, store *trust.Store, doc validate.Document) (Outcome, error) {
+	rep, err := e.V.ValidateDocument(ctx, store, doc)
+	if errors.Is(err, validate.ErrMalformedDocument) {
+		return Outcome{}, &Error{Status: http.StatusBadRequest, Code: "malformed_document", Message: oneLine(err.Error()), Err: err}
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	return outcome(rep), nil
+}
+
+// outcome labels a report for the metrics: its top-level indication and
+// the domain of its first signature ("" for none).
+func outcome(rep *validate.Report) Outcome {
+	out := Outcome{Report: rep, Indication: string(rep.Indication), Format: rep.Format}
 	if len(rep.Signatures) > 0 {
 		out.Domain = rep.Signatures[0].Domain
 	}
-	return out, nil
+	return out
 }

@@ -39,7 +39,7 @@ func newSigningLeaf(t *testing.T, p *testPKI) *x509.Certificate {
 	return c
 }
 
-func engineValidator(t *testing.T, mode validate.RevocationMode) EngineValidator {
+func engineValidator(t testing.TB, mode validate.RevocationMode) EngineValidator {
 	t.Helper()
 	e, err := validate.NewEngine(validate.Options{}, validate.Deps{})
 	if err != nil {

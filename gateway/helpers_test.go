@@ -106,7 +106,7 @@ func (c fixedClock) Now() time.Time { return c.t }
 
 var testNow = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
-func newFixture(t testing.TB, opts Options, v CertificateValidator) *fixture {
+func newFixture(t testing.TB, opts Options, v Validator) *fixture {
 	t.Helper()
 	f := &fixture{reg: prometheus.NewRegistry(), pki: newTestPKI(t), fail: new(atomic.Bool)}
 	load := func() (*trust.Store, error) {

@@ -5,8 +5,8 @@
 // timeouts and a graceful shutdown.
 //
 // The gateway does not validate anything itself: POST /v1/validate hands a
-// decoded request to a CertificateValidator (the path engine, wired in by
-// cmd), and every request reads the trust store once from a trust.Holder so
+// decoded request (a certificate alone, or a PDF, XML, CMS or raw signed
+// document) to a Validator (the validation engine, wired in by cmd), and every request reads the trust store once from a trust.Holder so
 // that a reload never mixes two stores inside one answer.
 package gateway
 
@@ -90,7 +90,7 @@ type Deps struct {
 	Logger *slog.Logger
 	// Validator answers POST /v1/validate; nil makes that route answer 501
 	// not_implemented.
-	Validator CertificateValidator
+	Validator Validator
 	// Clock is the time source; nil means the system clock.
 	Clock Clock
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/lienthong/lienthong/trust"
+	"github.com/lienthong/lienthong/validate"
 )
 
 // fakeValidator answers TOTAL_PASSED in domain "public", or does what its
@@ -26,6 +27,7 @@ type fakeValidator struct {
 	err       error
 	wait      bool // block until ctx is done
 	got       *CertificateRequest
+	gotDoc    *validate.Document
 }
 
 func (v *fakeValidator) ValidateCertificate(ctx context.Context, store *trust.Store, req CertificateRequest) (Outcome, error) {
@@ -45,6 +47,21 @@ func (v *fakeValidator) ValidateCertificate(ctx context.Context, store *trust.St
 		"validation_time": req.ValidationTime.Format(time.RFC3339),
 		"trust_store":     store.Digest(),
 	}
+	return Outcome{Report: report, Indication: "TOTAL_PASSED", Domain: "public"}, nil
+}
+
+func (v *fakeValidator) ValidateDocument(ctx context.Context, store *trust.Store, doc validate.Document) (Outcome, error) {
+	switch {
+	case v.panicWith != "":
+		panic(v.panicWith)
+	case v.err != nil:
+		return Outcome{}, v.err
+	case v.wait:
+		<-ctx.Done()
+		return Outcome{}, ctx.Err()
+	}
+	v.gotDoc = &doc
+	report := map[string]any{"indication": "TOTAL_PASSED", "format": doc.Format}
 	return Outcome{Report: report, Indication: "TOTAL_PASSED", Domain: "public"}, nil
 }
 
@@ -136,13 +153,19 @@ func TestValidateRefusals(t *testing.T) {
 	}{
 		{"no content type", "", "/v1/validate", "{}", http.StatusUnsupportedMediaType, "unsupported_media_type"},
 		{"unsupported content type", "image/png", "/v1/validate", "x", http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"PDF not wired yet", "application/pdf", "/v1/validate", "%PDF", http.StatusNotImplemented, "not_implemented"},
 		{"bad JSON", "application/json", "/v1/validate", "{", http.StatusBadRequest, "malformed_request"},
 		{"trailing data", "application/json", "/v1/validate", certJSON(leaf) + "{}", http.StatusBadRequest, "malformed_request"},
 		{"wrong field type", "application/json", "/v1/validate", `{"certificate":1}`, http.StatusBadRequest, "malformed_request"},
 		{"no certificate", "application/json", "/v1/validate", `{}`, http.StatusBadRequest, "malformed_request"},
-		{"document form not wired yet", "application/json", "/v1/validate", `{"document":"AAAA"}`, http.StatusNotImplemented, "not_implemented"},
-		{"bad purpose", "application/json", "/v1/validate", certJSON(leaf, `"purpose":"tls"`), http.StatusBadRequest, "malformed_request"},
+		{"document not base64", "application/json", "/v1/validate", `{"document":"%%%"}`, http.StatusBadRequest, "malformed_request"},
+		{"digest without signature", "application/json", "/v1/validate", `{"digest":{"algorithm":"SHA-256","value":"AAAA"}}`, http.StatusBadRequest, "malformed_request"},
+		{"certificate with a document but no signature", "application/json", "/v1/validate", certJSON(leaf, `"document":"AAAA"`), http.StatusBadRequest, "malformed_request"},
+		{"purpose any with a document", "application/json", "/v1/validate", `{"document":"AAAA","purpose":"any"}`, http.StatusBadRequest, "malformed_request"},
+		{"unknown digest algorithm", "application/json", "/v1/validate", `{"signature":"AAAA","digest":{"algorithm":"MD5","value":"AAAA"}}`, http.StatusBadRequest, "malformed_request"},
+		{"digest of the wrong size", "application/json", "/v1/validate", `{"signature":"AAAA","digest":{"algorithm":"SHA-256","value":"AAAA"}}`, http.StatusBadRequest, "malformed_request"},
+		{"document and digest", "application/json", "/v1/validate", `{"signature":"AAAA","document":"AAAA","digest":{"algorithm":"SHA-1","value":"AAAAAAAAAAAAAAAAAAAAAAAAAAA="}}`, http.StatusBadRequest, "malformed_request"},
+		{"multipart without boundary", "multipart/form-data", "/v1/validate", "x", http.StatusBadRequest, "malformed_request"},
+		{"bad validation_time for a PDF", "application/pdf", "/v1/validate?validation_time=soon", "%PDF-", http.StatusBadRequest, "bad_validation_time"}, {"bad purpose", "application/json", "/v1/validate", certJSON(leaf, `"purpose":"tls"`), http.StatusBadRequest, "malformed_request"},
 		{"garbage certificate", "application/json", "/v1/validate", `{"certificate":"bm90IGEgY2VydA=="}`, http.StatusBadRequest, "malformed_document"},
 		{"not base64", "application/json", "/v1/validate", `{"certificate":"%%%"}`, http.StatusBadRequest, "malformed_document"},
 		{"garbage intermediate", "application/json", "/v1/validate", certJSON(leaf, `"intermediates":["AAAA"]`), http.StatusBadRequest, "malformed_document"},

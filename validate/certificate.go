@@ -105,7 +105,7 @@ func (v *Validator) ValidateCertificate(ctx context.Context, store *trust.Store,
 		}, nil, &sig)
 	}
 	rep.Signatures = []SignatureReport{sig}
-	rep.Indication = Worst(rep.Signatures)
+	rep.Indication, rep.SubIndication = worstOf(rep.Signatures)
 	return rep
 }
 

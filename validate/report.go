@@ -11,12 +11,20 @@ import (
 // Report is the answer of one validation, in the JSON shape of DESIGN.md
 // ("HTTP API"): the worst indication over its signatures, the format, the
 // validation time (UTC) and the digest of the trust store used.
+//
+// Two fields are additions to DESIGN.md: SubIndication, the
+// sub-indication of the first signature whose indication is the worst
+// (omitted when TOTAL_PASSED; FORMAT_FAILURE for a document without any
+// signature), and Messages, remarks about the document as a whole (such
+// as NO_SIGNATURE), omitted when there are none.
 type Report struct {
 	Indication     Indication        `json:"indication"`
+	SubIndication  SubIndication     `json:"sub_indication,omitempty"`
 	Format         string            `json:"format"`
 	ValidationTime time.Time         `json:"validation_time"`
 	TrustStore     string            `json:"trust_store"`
 	Signatures     []SignatureReport `json:"signatures"`
+	Messages       []Message         `json:"messages,omitempty"`
 }
 
 // Formats of a Report (DESIGN.md "Precise points").
@@ -41,9 +49,25 @@ type SignatureReport struct {
 	Chain         []ChainEntry      `json:"chain"`
 	Revocation    []RevocationEntry `json:"revocation"`
 	SigningTime   *time.Time        `json:"signing_time"`
-	Timestamp     any               `json:"timestamp"`
+	Timestamp     *TimestampReport  `json:"timestamp"`
 	Coverage      string            `json:"coverage,omitempty"`
 	Messages      []Message         `json:"messages"`
+}
+
+// TimestampReport is the RFC 3161 timestamp a signature entry relies on
+// (the earliest that validated, else the first found), or, for a PDF
+// document timestamp entry, that timestamp itself. GenTime is the token's
+// genTime (nil when the token could not be read); TSA the certificate that
+// signed it (nil when unknown); Indication, SubIndication and Domain the
+// verdict on the token: its integrity, then the TSA's certification path
+// validated for timestamping at the validation time. Only a TOTAL_PASSED
+// timestamp is a proof of existence.
+type TimestampReport struct {
+	GenTime       *time.Time    `json:"gen_time"`
+	TSA           *ChainEntry   `json:"tsa"`
+	Indication    Indication    `json:"indication"`
+	SubIndication SubIndication `json:"sub_indication,omitempty"`
+	Domain        string        `json:"domain,omitempty"`
 }
 
 // Signer describes the signing certificate. Identifiers are the Vietnamese
@@ -123,6 +147,25 @@ func severity(i Indication) int {
 		return 1
 	}
 	return 0
+}
+
+// worstOf returns the worst indication of sigs and the sub-indication of
+// the first signature that has it ("" when TOTAL_PASSED); for no
+// signature, TOTAL_FAILED/FORMAT_FAILURE.
+func worstOf(sigs []SignatureReport) (Indication, SubIndication) {
+	if len(sigs) == 0 {
+		return TotalFailed, FormatFailure
+	}
+	w := Worst(sigs)
+	if w == TotalPassed {
+		return w, ""
+	}
+	for _, s := range sigs {
+		if s.Indication == w {
+			return w, s.SubIndication
+		}
+	}
+	return w, ""
 }
 
 // Worst returns the worst indication of the reports (TOTAL_FAILED for none:

@@ -314,6 +314,8 @@ func TestRevocationVerdict(t *testing.T) {
 		{"signature without POE", false, at, &SignedObject{}, "INDETERMINATE/REVOKED_NO_POE"},
 		{"signature with POE before revocation", false, at, &SignedObject{POE: &before}, "/"},
 		{"signature with POE after revocation", false, at, &SignedObject{POE: &after}, "INDETERMINATE/REVOKED_NO_POE"},
+		{"signature with POE at revocation", false, at, &SignedObject{POE: &at}, "INDETERMINATE/REVOKED_NO_POE"},
+		{"CA revoked before the POE", true, at, &SignedObject{POE: &after}, "INDETERMINATE/REVOKED_CA_NO_POE"},
 		{"revoked at t exactly", false, t0, nil, "TOTAL_FAILED/REVOKED"},
 	}
 	for _, tt := range tests {

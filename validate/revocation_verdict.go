@@ -29,12 +29,15 @@ const (
 )
 
 // SignedObject describes the signature a certification path is judged
-// for. A nil *SignedObject means the certificate is validated alone.
+// for. A nil *SignedObject means the certificate is validated alone; a
+// signature without any proof of existence is a non-nil SignedObject with
+// a nil POE.
 type SignedObject struct {
 	// POE is the earliest time at which the signature is proven to exist
 	// (for example the time of a verified signature timestamp), nil when
 	// there is no such proof. A signing time the signer claims is not a
-	// proof of existence.
+	// proof of existence. Document validation judges the path of a
+	// signature with a POE at the POE itself (PathRequest.Time == *POE).
 	POE *time.Time
 }
 
@@ -54,10 +57,14 @@ type SignedObject struct {
 //   - a signing certificate validated alone (obj nil) is
 //     TOTAL_FAILED/REVOKED: the question is its status at t, and it was
 //     revoked then;
-//   - a signing certificate of a signature without a POE before the
-//     revocation is INDETERMINATE/REVOKED_NO_POE: the signature may have
-//     been made before the revocation, or after it, and only a proof of
-//     existence can tell (a claimed signing time cannot).
+//   - a signing certificate of a signature is INDETERMINATE/REVOKED_NO_POE
+//     when its earliest proof of existence is at or after the revocation,
+//     or when it has none: a POE proves that the signature existed at that
+//     time, not that it was made after the revocation, so the signature may
+//     still have been made while the certificate was good (ETSI EN 319
+//     102-1 §5.5.4, as EU DSS applies it: REVOKED_NO_POE unless the best
+//     signature time is before the revocation). A claimed signing time
+//     proves nothing either way.
 func RevocationVerdict(ca bool, revokedAt, t time.Time, obj *SignedObject) (Indication, SubIndication) {
 	switch {
 	case revokedAt.After(t):

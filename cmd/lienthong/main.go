@@ -81,6 +81,7 @@ type host struct {
 
 const usageText = `Usage:
   lienthong serve [--config FILE] [--listen ADDR] [--metrics-listen ADDR] [--trust-dir DIR]
+  lienthong validate [--config FILE] [--trust-dir DIR] [--json] [--at TIME] FILE...
   lienthong trust [--config FILE] [--trust-dir DIR]
   lienthong trust fetch [--trust-dir DIR]
   lienthong trust import [--trust-dir DIR] FILE...
@@ -94,6 +95,8 @@ $LIENTHONG_TRUST_DIR, else $XDG_DATA_HOME/lienthong/trust, else
 ~/.local/share/lienthong/trust.
 
 Exit status: 0 done, 1 failed, 2 serve could not start, 3 bad usage.
+validate: 0 all TOTAL_PASSED, 1 any TOTAL_FAILED, 2 any INDETERMINATE (none
+failed), 3 bad usage or unreadable input.
 `
 
 // run executes one command line and returns the exit status.
@@ -113,6 +116,8 @@ func run(ctx context.Context, args []string, h host) int {
 			return cmdTrustImport(rest[1:], h)
 		}
 		return cmdTrust(rest, h)
+	case "validate":
+		return cmdValidate(ctx, rest, h)
 	case "health":
 		return cmdHealth(ctx, rest, h)
 	case "version":

@@ -18,7 +18,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{"no command", nil, exitUsage, "Usage:"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{"validate is not a command yet", []string{"validate", "x.pdf"}, exitUsage, "unknown command"},
+		{"validate without trust roots", []string{"validate", "x.pdf"}, exitUsage, "holds no official root"},
 		{"bad flag", []string{"trust", "--bogus"}, exitUsage, "bogus"},
 		{"trust takes no argument", []string{"trust", "extra"}, exitUsage, "unexpected argument"},
 		{"version takes no argument", []string{"version", "x"}, exitUsage, "unexpected argument"},
@@ -38,7 +38,7 @@ func TestUsage(t *testing.T) {
 	}
 	tio := newHost(t, nil)
 	run(t.Context(), []string{"help"}, tio.h)
-	for _, cmd := range []string{"serve", "trust", "trust fetch", "trust import", "health", "version"} {
+	for _, cmd := range []string{"serve", "validate", "trust", "trust fetch", "trust import", "health", "version"} {
 		if !strings.Contains(tio.stdout.String(), "lienthong "+cmd+" ") && !strings.Contains(tio.stdout.String(), "lienthong "+cmd+"\n") {
 			t.Errorf("usage does not list %q", cmd)
 		}
