@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lienthong/lienthong/trust"
-	"github.com/lienthong/lienthong/validate"
 )
 
 // TrustResponse is the body of GET /v1/trust (DESIGN.md "Other routes").
@@ -39,7 +38,7 @@ func NewTrustResponse(store *trust.Store) TrustResponse {
 			out.Anchors = append(out.Anchors, TrustAnchor{
 				Domain:    d.Name,
 				Hierarchy: string(d.Hierarchy),
-				Subject:   validate.DN(a.X509.RawSubject),
+				Subject:   a.SubjectDN,
 				SHA256:    a.SHA256.Hex(),
 				NotBefore: a.X509.NotBefore.UTC().Format(time.RFC3339),
 				NotAfter:  a.X509.NotAfter.UTC().Format(time.RFC3339),

@@ -79,6 +79,7 @@ type Cert struct {
 	KeyHash    [32]byte
 	SubjectKey string // CanonicalName(RawSubject)
 	IssuerKey  string // CanonicalName(RawIssuer)
+	SubjectDN  string // DN(RawSubject), for reports
 	Role       Role
 	Domain     *Domain
 }
@@ -100,6 +101,7 @@ func NewCert(c *x509.Certificate) (*Cert, error) {
 		KeyHash:    sha256.Sum256(c.RawSubjectPublicKeyInfo),
 		SubjectKey: sk,
 		IssuerKey:  ik,
+		SubjectDN:  DN(c.RawSubject),
 	}, nil
 }
 

@@ -233,7 +233,7 @@ func (v *Validator) judgeTSA(ctx context.Context, store *trust.Store, t time.Tim
 		r.GenTime = &g
 	}
 	if ts.TSA != nil {
-		r.TSA = &ChainEntry{Subject: DN(ts.TSA.RawSubject), SHA256: sha256Hex(ts.TSA.Raw)}
+		r.TSA = &ChainEntry{Subject: trust.DN(ts.TSA.RawSubject), SHA256: sha256Hex(ts.TSA.Raw)}
 	}
 	defer func() { r.Indication, r.SubIndication, r.Domain = into.Indication, into.SubIndication, into.Domain }()
 	if ts.Integrity != signed.Intact || ts.TSA == nil || r.GenTime == nil {

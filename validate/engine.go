@@ -395,7 +395,7 @@ func (e *Engine) verifyPath(ctx context.Context, store *trust.Store, req PathReq
 func (e *Engine) wrap(x *x509.Certificate, fp trust.Fingerprint) (*trust.Cert, error) {
 	if e.names != nil {
 		if n, ok := e.names.get(fp); ok {
-			return &trust.Cert{X509: x, SHA256: fp, KeyHash: n.keyHash, SubjectKey: n.subjectKey, IssuerKey: n.issuerKey}, nil
+			return &trust.Cert{X509: x, SHA256: fp, KeyHash: n.keyHash, SubjectKey: n.subjectKey, IssuerKey: n.issuerKey, SubjectDN: n.subjectDN}, nil
 		}
 	}
 	c, err := trust.NewCert(x)
@@ -403,7 +403,7 @@ func (e *Engine) wrap(x *x509.Certificate, fp trust.Fingerprint) (*trust.Cert, e
 		return nil, err
 	}
 	if e.names != nil {
-		e.names.put(fp, certNames{keyHash: c.KeyHash, subjectKey: c.SubjectKey, issuerKey: c.IssuerKey})
+		e.names.put(fp, certNames{keyHash: c.KeyHash, subjectKey: c.SubjectKey, issuerKey: c.IssuerKey, subjectDN: c.SubjectDN})
 	}
 	return c, nil
 }

@@ -110,7 +110,7 @@ type RevocationEntry struct {
 // NewSigner describes c for a report.
 func NewSigner(c *x509.Certificate) *Signer {
 	s := &Signer{
-		Subject:     DN(c.RawSubject),
+		Subject:     trust.DN(c.RawSubject),
 		CommonName:  c.Subject.CommonName,
 		Identifiers: Identifiers(c.Subject),
 		Serial:      hex.EncodeToString(c.SerialNumber.Bytes()),
@@ -132,7 +132,11 @@ func NewSigner(c *x509.Certificate) *Signer {
 func NewChain(chain []*trust.Cert) []ChainEntry {
 	out := make([]ChainEntry, len(chain))
 	for i, c := range chain {
-		out[i] = ChainEntry{Subject: DN(c.X509.RawSubject), SHA256: c.SHA256.Hex()}
+		dn := c.SubjectDN
+		if dn == "" { // a Cert built by hand rather than by trust.NewCert
+			dn = trust.DN(c.X509.RawSubject)
+		}
+		out[i] = ChainEntry{Subject: dn, SHA256: c.SHA256.Hex()}
 	}
 	return out
 }

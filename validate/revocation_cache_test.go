@@ -237,11 +237,11 @@ func TestRevocationMetrics(t *testing.T) {
 			t.Errorf("crl cache %s = %v, want %v", r, got, want)
 		}
 	}
-	root := DN(p.Public.Root.Cert.RawSubject)
+	root := trust.DN(p.Public.Root.Cert.RawSubject)
 	if got := metricValue(t, reg, "lienthong_crl_next_update_seconds", map[string]string{"issuer": root}); got != float64(t0.Add(24*time.Hour).Unix()) {
 		t.Errorf("root CRL nextUpdate gauge = %v", got)
 	}
-	if _, ok := findMetric(t, reg, "lienthong_crl_next_update_seconds", map[string]string{"issuer": DN(p.Public.CA.Cert.RawSubject)}); ok {
+	if _, ok := findMetric(t, reg, "lienthong_crl_next_update_seconds", map[string]string{"issuer": trust.DN(p.Public.CA.Cert.RawSubject)}); ok {
 		t.Error("a CA outside the trust store got a gauge series")
 	}
 }

@@ -265,7 +265,7 @@ func (c *RevocationChecker) observeCRLs(in revocationInput, i int, fetched []fet
 			continue
 		}
 		if label == "" {
-			label = DN(issuer.X509.RawSubject)
+			label = trust.DN(issuer.X509.RawSubject)
 		}
 		c.metrics.crlUsed(label, f.url, f.crl.NextUpdate())
 	}

@@ -21,8 +21,8 @@ type sigKey struct {
 // the same names again (RFC 4518 preparation is most of a warm
 // validation's cost).
 type certNames struct {
-	keyHash               [32]byte
-	subjectKey, issuerKey string
+	keyHash                          [32]byte
+	subjectKey, issuerKey, subjectDN string
 }
 
 // cache is a bounded map safe for concurrent use: two generations of at
