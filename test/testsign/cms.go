@@ -66,6 +66,14 @@ var ecdsaOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
 	crypto.SHA512: {1, 2, 840, 10045, 4, 3, 4},
 }
 
+// DigestAlgorithmOID returns the object identifier of digest algorithm
+// h (MD5, SHA-1 or SHA-2), or nil.
+func DigestAlgorithmOID(h crypto.Hash) asn1.ObjectIdentifier { return hashOIDs[h] }
+
+// ECDSASignatureOID returns the object identifier of ecdsa-with-h
+// (SHA-1 or SHA-2), or nil.
+func ECDSASignatureOID(h crypto.Hash) asn1.ObjectIdentifier { return ecdsaOIDs[h] }
+
 // Signer is one SignerInfo of a CMS.
 type Signer struct {
 	// Cert and Key are the signer's certificate and private key

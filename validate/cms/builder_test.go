@@ -21,6 +21,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/lienthong/lienthong/test/testpki"
+	"github.com/lienthong/lienthong/test/testsign"
 )
 
 // A small CMS SignedData builder for tests (RFC 5652), written with
@@ -49,21 +50,6 @@ var (
 	oidEd25519       = asn1.ObjectIdentifier{1, 3, 101, 112}
 	oidTSAPolicy     = asn1.ObjectIdentifier{1, 2, 3, 4, 1}
 )
-
-var hashOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-	crypto.MD5:    {1, 2, 840, 113549, 2, 5},
-	crypto.SHA1:   {1, 3, 14, 3, 2, 26},
-	crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
-	crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
-	crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
-}
-
-var ecdsaOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-	crypto.SHA1:   {1, 2, 840, 10045, 4, 1},
-	crypto.SHA256: {1, 2, 840, 10045, 4, 3, 2},
-	crypto.SHA384: {1, 2, 840, 10045, 4, 3, 3},
-	crypto.SHA512: {1, 2, 840, 10045, 4, 3, 4},
-}
 
 // attr is an Attribute with the DER of its values.
 type attr struct {
@@ -124,14 +110,6 @@ func ders(certs ...*x509.Certificate) [][]byte {
 	return out
 }
 
-func hashOf(h crypto.Hash, data ...[]byte) []byte {
-	hh := h.New()
-	for _, d := range data {
-		hh.Write(d)
-	}
-	return hh.Sum(nil)
-}
-
 // cryptobyteBuilder keeps test tables short.
 type cryptobyteBuilder = cryptobyte.Builder
 
@@ -188,9 +166,9 @@ func essAttr(tb testing.TB, cert *x509.Certificate, v2 bool, h crypto.Hash) attr
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					if v2 && h != crypto.SHA256 {
-						addAlg(b, hashOIDs[h], true)
+						addAlg(b, testsign.DigestAlgorithmOID(h), true)
 					}
-					b.AddASN1OctetString(hashOf(h, cert.Raw))
+					b.AddASN1OctetString(testsign.Sum(h, cert.Raw))
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 							b.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
@@ -217,7 +195,7 @@ func (s signerSpec) build(tb testing.TB, ct asn1.ObjectIdentifier, content []byt
 	if h == 0 {
 		h = crypto.SHA256
 	}
-	digest := hashOf(h, content)
+	digest := testsign.Sum(h, content)
 	var signedSet []byte
 	if !s.noAttrs {
 		attrs := []attr{}
@@ -261,7 +239,7 @@ func (s signerSpec) build(tb testing.TB, ct asn1.ObjectIdentifier, content []byt
 	}
 	toSign := digest
 	if signedSet != nil {
-		toSign = hashOf(h, signedSet)
+		toSign = testsign.Sum(h, signedSet)
 	}
 	salt := s.pssSalt
 	if salt == 0 {
@@ -309,7 +287,7 @@ func (s signerSpec) build(tb testing.TB, ct asn1.ObjectIdentifier, content []byt
 					b.AddASN1BigInt(s.cert.SerialNumber)
 				})
 			}
-			dOID := hashOIDs[h]
+			dOID := testsign.DigestAlgorithmOID(h)
 			if s.digestOID != nil {
 				dOID = s.digestOID
 			}
@@ -324,11 +302,11 @@ func (s signerSpec) build(tb testing.TB, ct asn1.ObjectIdentifier, content []byt
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					addOID(b, oidRSAPSS)
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { addAlg(b, hashOIDs[h], true) })
+						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { addAlg(b, testsign.DigestAlgorithmOID(h), true) })
 						b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 							b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 								addOID(b, oidMGF1)
-								addAlg(b, hashOIDs[h], true)
+								addAlg(b, testsign.DigestAlgorithmOID(h), true)
 							})
 						})
 						b.AddASN1(cbasn1.Tag(2).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddASN1Int64(int64(declared)) })
@@ -336,7 +314,7 @@ func (s signerSpec) build(tb testing.TB, ct asn1.ObjectIdentifier, content []byt
 				})
 			default:
 				if _, ok := s.key.Public().(*ecdsa.PublicKey); ok {
-					addAlg(b, ecdsaOIDs[h], false)
+					addAlg(b, testsign.ECDSASignatureOID(h), false)
 				} else if isEd {
 					addAlg(b, oidEd25519, false)
 				} else {
@@ -373,7 +351,7 @@ func buildCMS(tb testing.TB, spec cmsSpec) []byte {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					b.AddASN1Int64(3)
 					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-						addAlg(b, hashOIDs[crypto.SHA256], true)
+						addAlg(b, testsign.DigestAlgorithmOID(crypto.SHA256), true)
 					})
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 						addOID(b, ct)
@@ -432,7 +410,7 @@ func buildTSTInfo(tb testing.TB, s tstSpec) []byte {
 			b.AddASN1Int64(1)
 			addOID(b, oidTSAPolicy)
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				addAlg(b, hashOIDs[h], true)
+				addAlg(b, testsign.DigestAlgorithmOID(h), true)
 				b.AddASN1OctetString(s.imprint)
 			})
 			b.AddASN1Int64(4242)

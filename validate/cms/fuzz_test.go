@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"testing"
 
+	"github.com/lienthong/lienthong/test/testsign"
 	"github.com/lienthong/lienthong/validate/cms"
 	"github.com/lienthong/lienthong/validate/signed"
 )
@@ -12,11 +13,11 @@ import (
 // garbage, for both fuzz targets.
 func seeds(tb testing.TB, f *fixture) [][]byte {
 	data := []byte("fuzz content")
-	token := buildToken(tb, tstSpec{tsa: f.tsa, imprint: hashOf(crypto.SHA256, data)})
+	token := buildToken(tb, tstSpec{tsa: f.tsa, imprint: testsign.Sum(crypto.SHA256, data)})
 	withTS := buildCMS(tb, cmsSpec{content: data, certs: ders(f.p256.Cert, f.tsa.Cert),
 		signers: []signerSpec{{cert: f.p256.Cert, key: f.p256.Key, signingTime: &t0, essV2: f.p256.Cert,
 			unsigned: func(sig []byte) []attr {
-				return []attr{{oidTimestampAttr, [][]byte{buildToken(tb, tstSpec{tsa: f.tsa, imprint: hashOf(crypto.SHA256, sig)})}}}
+				return []attr{{oidTimestampAttr, [][]byte{buildToken(tb, tstSpec{tsa: f.tsa, imprint: testsign.Sum(crypto.SHA256, sig)})}}}
 			}}}})
 	detachedRSA := buildCMS(tb, cmsSpec{content: data, detached: true, certs: ders(f.rsa.Cert),
 		signers: []signerSpec{{cert: f.rsa.Cert, key: f.rsa.Key, pss: true, useSKI: true}}})

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
+	"github.com/lienthong/lienthong/test/testsign"
 	"github.com/lienthong/lienthong/validate/cms"
 	"github.com/lienthong/lienthong/validate/signed"
 )
@@ -18,7 +19,7 @@ import (
 func TestParseTimestamp(t *testing.T) {
 	f := newFixture(t)
 	data := []byte("the signature value being timestamped")
-	good := tstSpec{tsa: f.tsa, imprint: hashOf(crypto.SHA256, data), nonce: big.NewInt(99)}
+	good := tstSpec{tsa: f.tsa, imprint: testsign.Sum(crypto.SHA256, data), nonce: big.NewInt(99)}
 	wantTime := time.Date(2026, 3, 1, 10, 0, 0, 125_000_000, time.UTC)
 	cases := []struct {
 		name    string
@@ -32,10 +33,10 @@ func TestParseTimestamp(t *testing.T) {
 		{name: "good-over-data", token: func(t *testing.T) []byte { return buildToken(t, good) },
 			data: [][]byte{data[:5], data[5:]}, want: signed.Intact},
 		{name: "good-over-digest", token: func(t *testing.T) []byte { return buildToken(t, good) },
-			digest: hashOf(crypto.SHA256, data), want: signed.Intact},
+			digest: testsign.Sum(crypto.SHA256, data), want: signed.Intact},
 		{name: "sha512-imprint", token: func(t *testing.T) []byte {
 			s := good
-			s.hash, s.imprint = crypto.SHA512, hashOf(crypto.SHA512, data)
+			s.hash, s.imprint = crypto.SHA512, testsign.Sum(crypto.SHA512, data)
 			return buildToken(t, s)
 		}, data: [][]byte{data}, want: signed.Intact},
 		{name: "imprint-mismatch", token: func(t *testing.T) []byte { return buildToken(t, good) },
@@ -102,7 +103,7 @@ func TestParseTimestampDigitorus(t *testing.T) {
 	data := []byte("timestamped")
 	ts := timestamp.Timestamp{
 		HashAlgorithm:     crypto.SHA256,
-		HashedMessage:     hashOf(crypto.SHA256, data),
+		HashedMessage:     testsign.Sum(crypto.SHA256, data),
 		Time:              t0,
 		Accuracy:          time.Second + 5*time.Millisecond,
 		Policy:            oidTSAPolicy,
@@ -138,7 +139,7 @@ func tokenFromResponse(tb testing.TB, resp []byte) []byte {
 func TestVerifySignatureTimestamp(t *testing.T) {
 	f := newFixture(t)
 	tokenOver := func(t *testing.T, sig []byte, tamper bool) []byte {
-		return buildToken(t, tstSpec{tsa: f.tsa, imprint: hashOf(crypto.SHA256, sig), tamperSig: tamper})
+		return buildToken(t, tstSpec{tsa: f.tsa, imprint: testsign.Sum(crypto.SHA256, sig), tamperSig: tamper})
 	}
 	cases := []struct {
 		name  string

@@ -15,6 +15,7 @@ import (
 	"github.com/digitorus/pkcs7"
 
 	"github.com/lienthong/lienthong/test/testpki"
+	"github.com/lienthong/lienthong/test/testsign"
 	"github.com/lienthong/lienthong/validate/cms"
 	"github.com/lienthong/lienthong/validate/signed"
 )
@@ -65,7 +66,7 @@ func TestVerifyRoundTrip(t *testing.T) {
 					case "detached-segments":
 						c = &cms.Content{Segments: [][]byte{document[:100], document[100:]}}
 					case "detached-digest":
-						c = &cms.Content{Digest: hashOf(a.hash, document), DigestAlgorithm: a.hash}
+						c = &cms.Content{Digest: testsign.Sum(a.hash, document), DigestAlgorithm: a.hash}
 					}
 					sigs, err := cms.Verify(buildCMS(t, spec), c, cms.Options{})
 					if err != nil {
@@ -174,7 +175,7 @@ func TestVerifyProblems(t *testing.T) {
 		{name: "attached-with-other-content", want: []signed.Integrity{signed.HashMismatch}, problem: "differs from the content it encapsulates",
 			build: func(t *testing.T, f *fixture) ([]byte, *cms.Content) {
 				d, _ := simple(func(_ *fixture, _ *signerSpec, c *cmsSpec) { c.detached = false })(t, f)
-				return d, &cms.Content{Digest: hashOf(crypto.SHA256, []byte("other")), DigestAlgorithm: crypto.SHA256}
+				return d, &cms.Content{Digest: testsign.Sum(crypto.SHA256, []byte("other")), DigestAlgorithm: crypto.SHA256}
 			}},
 		{name: "tampered-signature", want: []signed.Integrity{signed.BadSignature}, problem: "does not verify",
 			build: simple(func(_ *fixture, s *signerSpec, _ *cmsSpec) { s.tamperSig = true })},
@@ -193,7 +194,7 @@ func TestVerifyProblems(t *testing.T) {
 		{name: "digest-of-other-algorithm", want: []signed.Integrity{signed.NoSignedData}, problem: "SHA-384 digest",
 			build: func(t *testing.T, f *fixture) ([]byte, *cms.Content) {
 				d, _ := simple(nil)(t, f)
-				return d, &cms.Content{Digest: hashOf(crypto.SHA384, document), DigestAlgorithm: crypto.SHA384}
+				return d, &cms.Content{Digest: testsign.Sum(crypto.SHA384, document), DigestAlgorithm: crypto.SHA384}
 			}},
 		{name: "signer-cert-missing", want: []signed.Integrity{signed.NoSigner}, problem: "not among the CMS certificates",
 			build: simple(func(f *fixture, _ *signerSpec, c *cmsSpec) { c.certs = ders(f.other.Cert) })},
@@ -312,7 +313,7 @@ func TestVerifyProblems(t *testing.T) {
 					s.cert, s.key, s.hash, s.noAttrs = f.ed25519.Cert, f.ed25519.Key, crypto.SHA512, true
 					c.certs = ders(f.ed25519.Cert)
 				})(t, f)
-				return d, &cms.Content{Digest: hashOf(crypto.SHA512, document), DigestAlgorithm: crypto.SHA512}
+				return d, &cms.Content{Digest: testsign.Sum(crypto.SHA512, document), DigestAlgorithm: crypto.SHA512}
 			}},
 		{name: "zero-signers", want: nil,
 			build: func(t *testing.T, f *fixture) ([]byte, *cms.Content) {

@@ -17,13 +17,13 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte("%PDF-1.7\ngarbage startxref 0 %%EOF"))
 	f.Add([]byte("not a pdf"))
 	w := newTestPDF()
-	w.objStm(20, map[int]string{
+	w.ObjStm(20, map[int]string{
 		1:  "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>",
 		2:  "<< /Type /Pages /Kids [] /Count 0 >>",
 		12: "<< /FT /Sig /T (S) /V 13 0 R >>",
 	})
-	w.sigDict(13, "adbe.pkcs7.sha1", "/M (D:2026)")
-	w.xrefStream(21)
+	w.SigDict(13, "adbe.pkcs7.sha1", "/M (D:2026)")
+	w.XRefStream(21)
 	w.sign(f, fx.sha1Attached)
 	f.Add(w.bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -14,12 +14,12 @@ import (
 // and whose revision adds objs.
 func unsignedDoc(catalogExtra string, objs map[int]string) []byte {
 	w := newTestPDF()
-	w.obj(1, "<< /Type /Catalog /Pages 2 0 R "+catalogExtra+" >>")
-	w.obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R "+catalogExtra+" >>")
+	w.Obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
 	for n, body := range objs {
-		w.obj(n, body)
+		w.Obj(n, body)
 	}
-	w.xrefTable()
+	w.XRefTable()
 	return w.bytes()
 }
 
@@ -70,13 +70,13 @@ func TestVerifyHostile(t *testing.T) {
 		}, 0},
 		{"field and page cycles", func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>")
-			w.obj(2, "<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 1 >>")
-			w.obj(3, "<< /Type /Page /Parent 2 0 R /Annots [6 0 R] >>")
-			w.obj(5, "<< /T (A) /Kids [5 0 R 6 0 R] >>")
-			w.obj(6, "<< /Subtype /Widget /Parent 6 0 R /Kids [5 0 R] >>")
-			w.obj(7, "<< /Length 7 0 R >>\nstream\nabc\nendstream")
-			w.xrefTable()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>")
+			w.Obj(2, "<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 1 >>")
+			w.Obj(3, "<< /Type /Page /Parent 2 0 R /Annots [6 0 R] >>")
+			w.Obj(5, "<< /T (A) /Kids [5 0 R 6 0 R] >>")
+			w.Obj(6, "<< /Subtype /Widget /Parent 6 0 R /Kids [5 0 R] >>")
+			w.Obj(7, "<< /Length 7 0 R >>\nstream\nabc\nendstream")
+			w.XRefTable()
 			return w.bytes()
 		}, 0},
 		{"stream /Length referring to itself", func(t *testing.T) []byte {
@@ -93,12 +93,12 @@ func TestVerifyHostile(t *testing.T) {
 			for i := 10; i < 20010; i++ {
 				refs = append(refs, fmt.Sprintf("%d 0 R", i))
 			}
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields ["+strings.Join(refs, " ")+"] >> >>")
-			w.obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields ["+strings.Join(refs, " ")+"] >> >>")
+			w.Obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
 			for i := 10; i < 20010; i++ {
-				w.obj(i, "<< /FT /Sig /V (never closed")
+				w.Obj(i, "<< /FT /Sig /V (never closed")
 			}
-			w.xrefTable()
+			w.XRefTable()
 			return w.bytes()
 		}, -1},
 		{"unterminated strings", func(t *testing.T) []byte {
@@ -218,9 +218,9 @@ func TestFlateBomb(t *testing.T) {
 	t.Run("bomb in the DSS of a signed document", func(t *testing.T) {
 		f := newFixture(t)
 		w := signedDoc(t, f, 1, "ETSI.CAdES.detached", []byte(pageText))
-		w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R /DSS << /Certs [40 0 R 40 0 R] >> >>")
-		w.stream(40, "/Filter /FlateDecode", bomb)
-		w.xrefTable()
+		w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R /DSS << /Certs [40 0 R 40 0 R] >> >>")
+		w.Stream(40, "/Filter /FlateDecode", bomb)
+		w.XRefTable()
 		s := only(t, mustVerify(t, w.bytes()))
 		if s.Integrity != signed.Intact || s.Coverage != coveragePartial {
 			t.Errorf("got %s", describe([]*signed.Signature{s}))

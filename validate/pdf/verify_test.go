@@ -10,6 +10,7 @@ import (
 
 	"github.com/digitorus/pkcs7"
 
+	"github.com/lienthong/lienthong/test/testsign"
 	"github.com/lienthong/lienthong/validate/signed"
 )
 
@@ -100,9 +101,9 @@ func TestVerify(t *testing.T) {
 		name: "annotation added by an incremental update",
 		build: func(t *testing.T) []byte {
 			w := signedDoc(t, f, 1, "ETSI.CAdES.detached", content)
-			w.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Annots [12 0 R 30 0 R] >>")
-			w.obj(30, "<< /Type /Annot /Subtype /Text /Rect [100 100 120 120] /Contents (note) /P 3 0 R >>")
-			w.xrefTable()
+			w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Annots [12 0 R 30 0 R] >>")
+			w.Obj(30, "<< /Type /Annot /Subtype /Text /Rect [100 100 120 120] /Contents (note) /P 3 0 R >>")
+			w.XRefTable()
 			return w.bytes()
 		},
 		check: func(t *testing.T, sigs []*signed.Signature) {
@@ -116,8 +117,8 @@ func TestVerify(t *testing.T) {
 		name: "page content replaced by an incremental update",
 		build: func(t *testing.T) []byte {
 			w := signedDoc(t, f, 1, "ETSI.CAdES.detached", content)
-			w.stream(6, "", []byte("BT /F1 12 Tf 72 720 Td (Goodbye) Tj ET"))
-			w.xrefTable()
+			w.Stream(6, "", []byte("BT /F1 12 Tf 72 720 Td (Goodbye) Tj ET"))
+			w.XRefTable()
 			return w.bytes()
 		},
 		check: func(t *testing.T, sigs []*signed.Signature) {
@@ -131,9 +132,9 @@ func TestVerify(t *testing.T) {
 		name: "open action added to the catalog by an incremental update",
 		build: func(t *testing.T) []byte {
 			w := signedDoc(t, f, 1, "ETSI.CAdES.detached", content)
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R /OpenAction 31 0 R >>")
-			w.obj(31, "<< /S /JavaScript /JS (app.alert(1)) >>")
-			w.xrefTable()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R /OpenAction 31 0 R >>")
+			w.Obj(31, "<< /S /JavaScript /JS (app.alert(1)) >>")
+			w.XRefTable()
 			return w.bytes()
 		},
 		check: func(t *testing.T, sigs []*signed.Signature) {
@@ -160,16 +161,16 @@ func TestVerify(t *testing.T) {
 		name: "cross-reference stream and object streams",
 		build: func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.objStm(20, map[int]string{
+			w.ObjStm(20, map[int]string{
 				1:  "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R >>",
 				2:  "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 				3:  "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Annots [12 0 R] >>",
 				4:  "<< /Fields [12 0 R] /SigFlags 3 >>",
 				12: "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V 13 0 R /Rect [0 0 0 0] /P 3 0 R >>",
 			})
-			w.stream(6, "", content)
-			w.sigDict(13, "ETSI.CAdES.detached", "")
-			w.xrefStream(21)
+			w.Stream(6, "", content)
+			w.SigDict(13, "ETSI.CAdES.detached", "")
+			w.XRefStream(21)
 			w.sign(t, f.detached)
 			return w.bytes()
 		},
@@ -178,15 +179,15 @@ func TestVerify(t *testing.T) {
 		name: "hybrid-reference file (/XRefStm)",
 		build: func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.objStm(20, map[int]string{
+			w.ObjStm(20, map[int]string{
 				3:  "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Annots [12 0 R] >>",
 				12: "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V 13 0 R /Rect [0 0 0 0] /P 3 0 R >>",
 			})
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>")
-			w.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-			w.stream(6, "", content)
-			w.sigDict(13, "ETSI.CAdES.detached", "")
-			w.hybridXref(21)
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>")
+			w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+			w.Stream(6, "", content)
+			w.SigDict(13, "ETSI.CAdES.detached", "")
+			w.HybridXRef(21)
 			w.sign(t, f.detached)
 			return w.bytes()
 		},
@@ -227,14 +228,14 @@ func TestVerify(t *testing.T) {
 		name: "document timestamp and DSS after a signature",
 		build: func(t *testing.T) []byte {
 			w := signedDoc(t, f, 1, "ETSI.CAdES.detached", content)
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R /DSS 40 0 R >>")
-			w.obj(40, "<< /Certs [41 0 R] >>")
-			w.stream(41, "/Filter /FlateDecode", deflate(f.pki.Public.Root.Cert.Raw))
-			w.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Annots [12 0 R 14 0 R] >>")
-			w.obj(4, "<< /Fields [12 0 R 14 0 R] /SigFlags 3 >>")
-			w.obj(14, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Timestamp1) /V 15 0 R /Rect [0 0 0 0] /P 3 0 R >>")
-			w.sigDict(15, "ETSI.RFC3161", "")
-			w.xrefTable()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R /DSS 40 0 R >>")
+			w.Obj(40, "<< /Certs [41 0 R] >>")
+			w.Stream(41, "/Filter /FlateDecode", testsign.Deflate(f.pki.Public.Root.Cert.Raw))
+			w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Annots [12 0 R 14 0 R] >>")
+			w.Obj(4, "<< /Fields [12 0 R 14 0 R] /SigFlags 3 >>")
+			w.Obj(14, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Timestamp1) /V 15 0 R /Rect [0 0 0 0] /P 3 0 R >>")
+			w.SigDict(15, "ETSI.RFC3161", "")
+			w.XRefTable()
 			w.sign(t, f.docTimestamp)
 			return w.bytes()
 		},
@@ -262,11 +263,11 @@ func TestVerify(t *testing.T) {
 		name: "signing time from /M without zone",
 		build: func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>")
-			w.obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
-			w.obj(12, "<< /FT /Sig /T (Signature1) /V 13 0 R >>")
-			w.sigDict(13, "adbe.pkcs7.detached", "/M (D:20260301170000)")
-			w.xrefTable()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>")
+			w.Obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+			w.Obj(12, "<< /FT /Sig /T (Signature1) /V 13 0 R >>")
+			w.SigDict(13, "adbe.pkcs7.detached", "/M (D:20260301170000)")
+			w.XRefTable()
 			w.sign(t, func(t testing.TB, segs [][]byte) []byte {
 				sd, _ := pkcs7.NewSignedData(bytes.Join(segs, nil))
 				sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
@@ -290,15 +291,15 @@ func TestVerify(t *testing.T) {
 		name: "field hierarchy and separate widget",
 		build: func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R >>")
-			w.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-			w.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [14 0 R] >>")
-			w.obj(4, "<< /Fields [10 0 R] >>")
-			w.obj(10, "<< /T (Form) /Kids [12 0 R] >>")
-			w.obj(12, "<< /T <FEFF004B00FD> /FT /Sig /Parent 10 0 R /V 13 0 R /Kids [14 0 R] >>")
-			w.obj(14, "<< /Type /Annot /Subtype /Widget /Parent 12 0 R /Rect [0 0 10 10] /P 3 0 R >>")
-			w.sigDict(13, "adbe.pkcs7.detached", "")
-			w.xrefTable()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R >>")
+			w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+			w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [14 0 R] >>")
+			w.Obj(4, "<< /Fields [10 0 R] >>")
+			w.Obj(10, "<< /T (Form) /Kids [12 0 R] >>")
+			w.Obj(12, "<< /T <FEFF004B00FD> /FT /Sig /Parent 10 0 R /V 13 0 R /Kids [14 0 R] >>")
+			w.Obj(14, "<< /Type /Annot /Subtype /Widget /Parent 12 0 R /Rect [0 0 10 10] /P 3 0 R >>")
+			w.SigDict(13, "adbe.pkcs7.detached", "")
+			w.XRefTable()
 			w.sign(t, f.detached)
 			return w.bytes()
 		},
@@ -307,12 +308,12 @@ func TestVerify(t *testing.T) {
 		name: "signature widget outside the AcroForm",
 		build: func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
-			w.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-			w.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [12 0 R] >>")
-			w.obj(12, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V 13 0 R /Rect [0 0 0 0] /P 3 0 R >>")
-			w.sigDict(13, "adbe.pkcs7.detached", "")
-			w.xrefTable()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+			w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+			w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [12 0 R] >>")
+			w.Obj(12, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V 13 0 R /Rect [0 0 0 0] /P 3 0 R >>")
+			w.SigDict(13, "adbe.pkcs7.detached", "")
+			w.XRefTable()
 			w.sign(t, f.detached)
 			return w.bytes()
 		},
@@ -327,13 +328,13 @@ func TestVerify(t *testing.T) {
 		name: "broken cross-reference offsets",
 		build: func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>")
-			w.obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
-			w.obj(12, "<< /FT /Sig /T (Signature1) /V 13 0 R >>")
-			w.sigDict(13, "ETSI.CAdES.detached", "")
-			w.xrefTable()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>")
+			w.Obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+			w.Obj(12, "<< /FT /Sig /T (Signature1) /V 13 0 R >>")
+			w.SigDict(13, "ETSI.CAdES.detached", "")
+			w.XRefTable()
 			// Shift every offset by 3 bytes, as a CRLF conversion would.
-			data := w.buf.Bytes()
+			data := w.Bytes()
 			x := bytes.LastIndex(data, []byte("\nxref\n"))
 			for _, line := range bytes.Split(data[x:], []byte("\n")) {
 				if len(line) == 19 && line[17] == 'n' {
@@ -353,12 +354,12 @@ func TestVerify(t *testing.T) {
 		name: "startxref pointing nowhere",
 		build: func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>")
-			w.obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
-			w.obj(12, "<< /FT /Sig /T (Signature1) /V 13 0 R >>")
-			w.sigDict(13, "ETSI.CAdES.detached", "")
-			w.xrefTable()
-			data := w.buf.Bytes()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [12 0 R] >> >>")
+			w.Obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+			w.Obj(12, "<< /FT /Sig /T (Signature1) /V 13 0 R >>")
+			w.SigDict(13, "ETSI.CAdES.detached", "")
+			w.XRefTable()
+			data := w.Bytes()
 			i := bytes.LastIndex(data, []byte("startxref\n")) + len("startxref\n")
 			data[i] = '9' // beyond the end of the file
 			w.sign(t, f.detached)
@@ -374,10 +375,10 @@ func TestVerify(t *testing.T) {
 		name: "prepared but unsigned field",
 		build: func(t *testing.T) []byte {
 			w := signedDoc(t, f, 1, "ETSI.CAdES.detached", content)
-			w.obj(4, "<< /Fields [12 0 R 14 0 R] /SigFlags 3 >>")
-			w.obj(14, "<< /FT /Sig /T (Signature2) /V 15 0 R >>")
-			w.sigDict(15, "ETSI.CAdES.detached", "")
-			w.xrefTable()
+			w.Obj(4, "<< /Fields [12 0 R 14 0 R] /SigFlags 3 >>")
+			w.Obj(14, "<< /FT /Sig /T (Signature2) /V 15 0 R >>")
+			w.SigDict(15, "ETSI.CAdES.detached", "")
+			w.XRefTable()
 			return w.bytes()
 		},
 		check: func(t *testing.T, sigs []*signed.Signature) {
@@ -400,10 +401,10 @@ func TestVerify(t *testing.T) {
 		name: "unsigned document",
 		build: func(t *testing.T) []byte {
 			w := newTestPDF()
-			w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [3 0 R] >> >>")
-			w.obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
-			w.obj(3, "<< /FT /Sig /T (Empty) >>")
-			w.xrefTable()
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [3 0 R] >> >>")
+			w.Obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+			w.Obj(3, "<< /FT /Sig /T (Empty) >>")
+			w.XRefTable()
 			return w.bytes()
 		},
 		check: func(t *testing.T, sigs []*signed.Signature) {
@@ -460,8 +461,8 @@ func TestVerifyByteRange(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := signedDoc(t, f, 1, "adbe.pkcs7.detached", []byte(pageText))
-			p := w.ph[0]
-			w.setByteRange(t, 0, tc.br(p.contentsAt, p.contentsEnd, w.buf.Len()-p.contentsEnd))
+			p := w.Placeholder(0)
+			w.setByteRange(t, 0, tc.br(p.ContentsAt, p.ContentsEnd, w.Len()-p.ContentsEnd))
 			s := only(t, mustVerify(t, w.bytes()))
 			if s.Integrity != signed.Malformed || !strings.Contains(s.Problem, tc.problem) {
 				t.Errorf("got %s, want malformed %q", describe([]*signed.Signature{s}), tc.problem)
@@ -470,7 +471,9 @@ func TestVerifyByteRange(t *testing.T) {
 	}
 	t.Run("wrong count", func(t *testing.T) {
 		w := signedDoc(t, f, 1, "adbe.pkcs7.detached", []byte(pageText))
-		copy(w.buf.Bytes()[w.ph[0].brAt:], fmt.Sprintf("%-*s", len(brPlaceholder), "[0 1 2]"))
+		if err := w.SetByteRangeText(0, "[0 1 2]"); err != nil {
+			t.Fatal(err)
+		}
 		s := only(t, mustVerify(t, w.bytes()))
 		if s.Integrity != signed.Malformed || !strings.Contains(s.Problem, "not 4") {
 			t.Errorf("got %s", describe([]*signed.Signature{s}))
