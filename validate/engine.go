@@ -275,9 +275,19 @@ func newDomainConfig(d DomainOptions) (*domainConfig, error) {
 			return nil, fmt.Errorf("initial policy %q is not a dotted OID", o)
 		}
 	}
-	if len(c.policy.InitialPolicySet) == 0 {
-		c.policy.InitialPolicySet = []string{anyPolicy}
+	// Canonicalise once, not per request: a set naming anyPolicy (or
+	// none) is {anyPolicy}, which newPolicyState reads from an empty set
+	// without parsing or allocating anything.
+	canon := make([]string, 0, len(d.Policy.InitialPolicySet))
+	for _, o := range d.Policy.InitialPolicySet {
+		o = policyCanonicalOID(o)
+		if o == anyPolicy {
+			canon = nil
+			break
+		}
+		canon = append(canon, o)
 	}
+	c.policy.InitialPolicySet = canon
 	ekus := d.ExtKeyUsages
 	if len(ekus) == 0 {
 		ekus = DefaultExtKeyUsages()

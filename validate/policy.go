@@ -98,7 +98,9 @@ func newPolicyState(s PolicySettings, n int) *policyState {
 
 	// §6.1.1 (c). A set naming anyPolicy accepts every policy, whatever else
 	// it names, so it is treated as {anyPolicy}.
-	p.initial = make(map[string]bool, len(s.InitialPolicySet))
+	if len(s.InitialPolicySet) > 0 {
+		p.initial = make(map[string]bool, len(s.InitialPolicySet))
+	}
 	for _, o := range s.InitialPolicySet {
 		o = policyCanonicalOID(o)
 		if o == policyAnyOID {

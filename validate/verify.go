@@ -151,6 +151,9 @@ func (b *builder) validate(anchor *trust.Cert) (*Path, *Failure, rank) {
 func (b *builder) validateAnchorOnly(a *trust.Cert) (*Path, *Failure, rank) {
 	dc := b.e.domainConfig(a.Domain)
 	policies := slices.Sorted(slices.Values(dc.policy.InitialPolicySet))
+	if len(policies) == 0 { // newDomainConfig stores {anyPolicy} as empty
+		policies = []string{anyPolicy}
+	}
 	if err := checkKey(b.req.Target.PublicKey, dc); err != nil {
 		return nil, &Failure{Indication: Indeterminate, SubIndication: CryptoConstraintsFailure, Cert: b.req.Target,
 			Reason: "the target certificate's key: " + err.Error(), Err: err}, rank{complete: true}
