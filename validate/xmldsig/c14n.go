@@ -315,49 +315,25 @@ func (c *canonicalizer) name(prefix, local string) {
 	c.w.WriteString(local)
 }
 
-// escapeText writes character data as Canonical XML §2.3 requires.
-func escapeText(w *bufio.Writer, s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
-		}
-		w.WriteString(s[last:i])
-		w.WriteString(esc)
-		last = i + 1
-	}
-	w.WriteString(s[last:])
-}
+// textEscapes and attrEscapes are the character references Canonical XML
+// §2.3 requires in text nodes and in attribute values (read-only tables).
+var (
+	textEscapes = [256]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"}
+	attrEscapes = [256]string{'&': "&amp;", '<': "&lt;", '"': "&quot;", '\t': "&#x9;", '\n': "&#xA;", '\r': "&#xD;"}
+)
+
+// escapeText writes a text node as Canonical XML §2.3 requires.
+func escapeText(w *bufio.Writer, s string) { escapeWith(w, s, &textEscapes) }
 
 // escapeAttr writes an attribute value as Canonical XML §2.3 requires.
-func escapeAttr(w *bufio.Writer, s string) {
+func escapeAttr(w *bufio.Writer, s string) { escapeWith(w, s, &attrEscapes) }
+
+// escapeWith writes s, replacing each byte that has an entry in table.
+func escapeWith(w *bufio.Writer, s string, table *[256]string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '"':
-			esc = "&quot;"
-		case '\t':
-			esc = "&#x9;"
-		case '\n':
-			esc = "&#xA;"
-		case '\r':
-			esc = "&#xD;"
-		default:
+		esc := table[s[i]]
+		if esc == "" {
 			continue
 		}
 		w.WriteString(s[last:i])
