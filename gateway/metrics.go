@@ -134,7 +134,7 @@ func (s *Server) routeLabels() []string {
 // path, which the caller chooses) and status class.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		start := time.Now()
+		start := s.clock.Now()
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
@@ -148,7 +148,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			class = strconv.Itoa(status/100) + "xx"
 		}
 		s.metrics.requests.WithLabelValues(route, class).Inc()
-		s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		s.metrics.latency.WithLabelValues(route).Observe(s.clock.Now().Sub(start).Seconds())
 		return nil
 	}
 }

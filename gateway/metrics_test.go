@@ -95,7 +95,7 @@ func TestReloadInitialisesNewDomains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Options{Listen: "127.0.0.1:0"}, Deps{Trust: h, Registerer: reg, Gatherer: reg})
+	srv, err := New(Options{Listen: "127.0.0.1:0"}, Deps{Trust: h, Registerer: reg, Gatherer: reg, Clock: fixedClock{testNow}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestReloadInitialisesNewDomains(t *testing.T) {
 
 func TestNewRefuses(t *testing.T) {
 	f := newFixture(t, Options{}, nil)
-	deps := Deps{Trust: f.holder, Registerer: prometheus.NewRegistry(), Gatherer: f.reg}
+	deps := Deps{Trust: f.holder, Registerer: prometheus.NewRegistry(), Gatherer: f.reg, Clock: fixedClock{testNow}}
 	tests := []struct {
 		name string
 		opts Options
@@ -123,8 +123,9 @@ func TestNewRefuses(t *testing.T) {
 		{"negative timeout", Options{Listen: ":0", IdleTimeout: -1}, deps, "IdleTimeout"},
 		{"write timeout within budget", Options{Listen: ":0", RequestBudget: 10e9, WriteTimeout: 5e9}, deps, "WriteTimeout"},
 		{"no trust", Options{Listen: ":0"}, Deps{Registerer: deps.Registerer, Gatherer: f.reg}, "Trust"},
-		{"no registerer", Options{Listen: ":0"}, Deps{Trust: f.holder, Gatherer: f.reg}, "Registerer"},
-		{"metrics registered twice", Options{Listen: ":0"}, Deps{Trust: f.holder, Registerer: f.reg, Gatherer: f.reg}, "registering metrics"},
+		{"no registerer", Options{Listen: ":0"}, Deps{Trust: f.holder, Gatherer: f.reg, Clock: fixedClock{testNow}}, "Registerer"},
+		{"no clock", Options{Listen: ":0"}, Deps{Trust: f.holder, Registerer: prometheus.NewRegistry(), Gatherer: f.reg}, "Clock"},
+		{"metrics registered twice", Options{Listen: ":0"}, Deps{Trust: f.holder, Registerer: f.reg, Gatherer: f.reg, Clock: fixedClock{testNow}}, "registering metrics"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -73,10 +73,6 @@ type Clock interface {
 	Now() time.Time
 }
 
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Deps are the gateway's collaborators.
 type Deps struct {
 	// Trust serves the current trust store. Required.
@@ -91,7 +87,8 @@ type Deps struct {
 	// Validator answers POST /v1/validate; nil makes that route answer 501
 	// not_implemented.
 	Validator Validator
-	// Clock is the time source; nil means the system clock.
+	// Clock is the time source (default validation time, durations);
+	// required: only cmd picks the real clock.
 	Clock Clock
 }
 
@@ -128,15 +125,14 @@ func New(opts Options, deps Deps) (*Server, error) {
 	switch {
 	case deps.Trust == nil:
 		return nil, errors.New("gateway: Deps.Trust is required")
+	case deps.Clock == nil:
+		return nil, errors.New("gateway: Deps.Clock is required")
 	case deps.Registerer == nil || deps.Gatherer == nil:
 		return nil, errors.New("gateway: Deps.Registerer and Deps.Gatherer are required (the default registry is never used)")
 	}
 	s := &Server{opts: opts.withDefaults(), deps: deps, log: deps.Logger, clock: deps.Clock, routes: map[string]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.clock == nil {
-		s.clock = systemClock{}
 	}
 	s.api = s.newEcho()
 	s.mets = s.api

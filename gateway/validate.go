@@ -190,7 +190,7 @@ func (s *Server) runValidation(c echo.Context, vr validateRequest) error {
 		ctx, cancel = context.WithTimeout(ctx, s.opts.RequestBudget)
 		defer cancel()
 	}
-	start := time.Now()
+	start := s.clock.Now()
 	var (
 		out    Outcome
 		err    error
@@ -212,7 +212,7 @@ func (s *Server) runValidation(c echo.Context, vr validateRequest) error {
 	if out.Format != "" {
 		format = out.Format
 	}
-	s.metrics.observeValidation(store, format, out.Domain, out.Indication, time.Since(start))
+	s.metrics.observeValidation(store, format, out.Domain, out.Indication, s.clock.Now().Sub(start))
 	return c.JSON(http.StatusOK, out.Report)
 }
 

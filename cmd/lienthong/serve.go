@@ -125,7 +125,7 @@ func buildServer(cfg *config.Config, load trust.Loader, log *slog.Logger) (srv *
 		MetricsListen: cfg.MetricsListen,
 		MaxBodyBytes:  cfg.Limits.MaxBodyBytes,
 		RequestBudget: cfg.Limits.RequestBudget.Duration,
-	}, gateway.Deps{Trust: holder, Registerer: reg, Gatherer: reg, Logger: log, Validator: gateway.EngineValidator{V: val.validator}})
+	}, gateway.Deps{Trust: holder, Registerer: reg, Gatherer: reg, Logger: log, Clock: wallClock{}, Validator: gateway.EngineValidator{V: val.validator}})
 	if err != nil {
 		val.close()
 		return nil, nil, nil, err
