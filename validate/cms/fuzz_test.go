@@ -2,6 +2,7 @@ package cms_test
 
 import (
 	"crypto"
+	"strings"
 	"testing"
 
 	"github.com/lienthong/lienthong/test/testsign"
@@ -43,6 +44,21 @@ func FuzzVerify(f *testing.F) {
 	content := &cms.Content{Segments: [][]byte{[]byte("fuzz "), []byte("content")}}
 	f.Fuzz(func(t *testing.T, der []byte) {
 		sigs, err := cms.Verify(der, content, cms.Options{})
+		// Verify recovers panics so that the gateway survives them; a
+		// fuzzer must still see them.
+		if err != nil && strings.Contains(err.Error(), "recovered panic") {
+			t.Fatalf("panic: %v", err)
+		}
+		for _, s := range sigs {
+			if strings.Contains(s.Problem, "recovered panic") {
+				t.Fatalf("panic: %s", s.Problem)
+			}
+			for _, ts := range s.Timestamps {
+				if strings.Contains(ts.Problem, "recovered panic") {
+					t.Fatalf("panic in timestamp: %s", ts.Problem)
+				}
+			}
+		}
 		if err != nil {
 			if sigs != nil {
 				t.Fatalf("signatures with error %v", err)
@@ -74,6 +90,9 @@ func FuzzParseTimestamp(f *testing.F) {
 	data := [][]byte{[]byte("fuzz content")}
 	f.Fuzz(func(t *testing.T, token []byte) {
 		ts, err := cms.ParseTimestamp(token, "signature", data, nil)
+		if err != nil && strings.Contains(err.Error(), "recovered panic") {
+			t.Fatalf("panic: %v", err)
+		}
 		if (err == nil) == (ts == nil) {
 			t.Fatalf("timestamp %+v with error %v", ts, err)
 		}

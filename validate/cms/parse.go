@@ -296,7 +296,7 @@ func readAttributes(set cryptobyte.String, already, max int) ([]attribute, error
 func EncapsulatedContent(der []byte) (contentType asn1.ObjectIdentifier, content []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			contentType, content, err = nil, nil, fmt.Errorf("cms: malformed input (%v)", r)
+			contentType, content, err = nil, nil, fmt.Errorf("cms: malformed input (recovered panic: %v)", r)
 		}
 	}()
 	sd, err := parseSignedData(der, Options{}.withDefaults())

@@ -50,7 +50,7 @@ type tstInfo struct {
 func ParseTimestamp(token []byte, kind string, data [][]byte, digest []byte) (ts *signed.Timestamp, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ts, err = nil, fmt.Errorf("cms: malformed time-stamp token (%v)", r)
+			ts, err = nil, fmt.Errorf("cms: malformed time-stamp token (recovered panic: %v)", r)
 		}
 	}()
 	return parseTimestamp(token, kind, data, digest)

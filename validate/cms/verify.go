@@ -121,7 +121,7 @@ func (o Options) withDefaults() Options {
 func Verify(der []byte, c *Content, opts Options) (sigs []*signed.Signature, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			sigs, err = nil, fmt.Errorf("cms: malformed input (%v)", r)
+			sigs, err = nil, fmt.Errorf("cms: malformed input (recovered panic: %v)", r)
 		}
 	}()
 	sd, err := parseSignedData(der, opts.withDefaults())
@@ -147,7 +147,7 @@ func (sd *signedData) verifySigner(i int, si *signerInfo, cs *contentSource, wit
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			sig.Integrity, sig.Problem = signed.Malformed, fmt.Sprintf("malformed SignerInfo (%v)", r)
+			sig.Integrity, sig.Problem = signed.Malformed, fmt.Sprintf("malformed SignerInfo (recovered panic: %v)", r)
 		}
 	}()
 	fail := func(in signed.Integrity, format string, args ...any) *signed.Signature {

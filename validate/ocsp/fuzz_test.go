@@ -3,6 +3,7 @@ package ocspcheck_test
 import (
 	"crypto/x509"
 	"errors"
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/ocsp"
@@ -30,6 +31,9 @@ func FuzzVerify(f *testing.F) {
 		ocspcheck.ErrStale, ocspcheck.ErrFuture, ocspcheck.ErrMalformed}
 	f.Fuzz(func(t *testing.T, der []byte) {
 		r, err := ocspcheck.Verify(der, c.Cert, c.Issuer.Cert, t0, ocspcheck.Options{})
+		if err != nil && strings.Contains(err.Error(), "recovered panic") {
+			t.Fatalf("panic: %v", err) // Verify recovers panics; a fuzzer must see them
+		}
 		if err != nil {
 			if r != nil {
 				t.Fatalf("Result %+v with error %v", r, err)

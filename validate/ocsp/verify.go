@@ -133,7 +133,7 @@ func Verify(der []byte, cert, issuer *x509.Certificate, t time.Time, opts Option
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			res, err = nil, malformed("panic while parsing: %v", r)
+			res, err = nil, malformed("recovered panic while parsing: %v", r)
 		}
 	}()
 	p, err := parse(der)
