@@ -2,12 +2,15 @@ package validate
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/json"
+	"math/big"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/lienthong/lienthong/test/testpki"
 )
@@ -128,5 +131,36 @@ func TestWorst(t *testing.T) {
 		if got := Worst(tt.in); got != tt.want {
 			t.Errorf("Worst(%v) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestAnchorLookalikeCopy: a certificate with an anchor's name and key that
+// is not the anchor's own certificate is checked like any other (here: an
+// expired re-issue), while the anchor's own certificate passes alone.
+func TestAnchorLookalikeCopy(t *testing.T) {
+	p := newPKI(t, false)
+	store := bothDomains(t, p)
+	root := p.Public.Root
+	tmpl := *root.Cert
+	tmpl.SerialNumber = big.NewInt(4242)
+	tmpl.NotBefore, tmpl.NotAfter = t0.Add(-48*time.Hour), t0.Add(-24*time.Hour)
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, &tmpl, root.Cert.PublicKey, root.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredCopy, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(t, Options{})
+	if path, fail := verify(t, e, store, PathRequest{Target: root.Cert, Purpose: PurposeAny}); fail != nil || len(path.Chain) != 1 {
+		t.Fatalf("anchor itself: %v %v", path, fail)
+	}
+	_, fail := verify(t, e, store, PathRequest{Target: expiredCopy, Purpose: PurposeAny})
+	if fail == nil || fail.SubIndication != OutOfBoundsNoPOE {
+		t.Fatalf("expired copy of the anchor: %v, want OUT_OF_BOUNDS_NO_POE", fail)
+	}
+	if got := Worst([]SignatureReport{{Indication: TotalPassed}, {}}); got != TotalFailed {
+		t.Errorf("Worst with an unset indication = %s, want TOTAL_FAILED (fail closed)", got)
 	}
 }

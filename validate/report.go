@@ -145,12 +145,12 @@ func NewChain(chain []*trust.Cert) []ChainEntry {
 // TOTAL_FAILED > INDETERMINATE > TOTAL_PASSED.
 func severity(i Indication) int {
 	switch i {
-	case TotalFailed:
-		return 2
+	case TotalPassed:
+		return 0
 	case Indeterminate:
 		return 1
 	}
-	return 0
+	return 2 // TOTAL_FAILED, and fail closed on an unset or unknown indication
 }
 
 // worstOf returns the worst indication of sigs and the sub-indication of
@@ -182,6 +182,9 @@ func Worst(sigs []SignatureReport) Indication {
 	for _, s := range sigs {
 		if severity(s.Indication) > severity(w) {
 			w = s.Indication
+			if w != Indeterminate {
+				w = TotalFailed // an unset or unknown indication counts as failed
+			}
 		}
 	}
 	return w

@@ -148,6 +148,10 @@ func (b *builder) validate(anchor *trust.Cert) (*Path, *Failure, rank) {
 // validateAnchorOnly accepts a target that is itself an anchor (same name
 // and key): the path is empty, so only the purpose checks remain, and the
 // user-constrained policy set is the initial policy set (§6.1.5 with n=0).
+// When the target is the anchor's certificate itself, the chain is that
+// anchor alone (nothing to check for revocation: an anchor is trusted by
+// configuration); another certificate with the anchor's name and key is
+// checked like any certificate issued by the anchor.
 func (b *builder) validateAnchorOnly(a *trust.Cert) (*Path, *Failure, rank) {
 	dc := b.e.domainConfig(a.Domain)
 	policies := slices.Sorted(slices.Values(dc.policy.InitialPolicySet))
@@ -162,7 +166,26 @@ func (b *builder) validateAnchorOnly(a *trust.Cert) (*Path, *Failure, rank) {
 		return nil, &Failure{Indication: Indeterminate, SubIndication: ChainConstraintsFailure, Cert: b.req.Target,
 			Reason: "the target certificate: " + err.Error(), Err: err}, rank{complete: true, stage: 2}
 	}
-	return &Path{Chain: []*trust.Cert{a}, Domain: a.Domain, Policies: policies}, nil, rank{}
+	if b.target.SHA256 == a.SHA256 {
+		return &Path{Chain: []*trust.Cert{a}, Domain: a.Domain, Policies: policies}, nil, rank{}
+	}
+	// Another certificate with the anchor's name and key (a re-issued or
+	// expired copy of a root): the anchor vouches for the key, not for this
+	// certificate, whose own signature, validity and critical extensions
+	// are checked as for any certificate; its revocation is checked too,
+	// the anchor being its issuer.
+	if err := trust.CheckSignature(b.req.Target, a.X509); err != nil {
+		return nil, &Failure{Indication: Indeterminate, SubIndication: CertificateChainGeneralFailure, Cert: b.req.Target,
+			Reason: "the target certificate carries an anchor's name and key but its signature does not verify", Err: errBadSignature}, rank{complete: true}
+	}
+	if f := b.checkTime(b.req.Target, 0, true); f != nil {
+		return nil, f, rank{complete: true, stage: 1}
+	}
+	if oid := unknownCritical(b.req.Target); oid != nil {
+		return nil, &Failure{Indication: Indeterminate, SubIndication: ChainConstraintsFailure, Cert: b.req.Target,
+			Reason: fmt.Sprintf("the target certificate has an unknown critical extension %s", oid)}, rank{complete: true, stage: 2}
+	}
+	return &Path{Chain: []*trust.Cert{b.target, a}, Domain: a.Domain, Policies: policies}, nil, rank{}
 }
 
 // checkTime is §6.1.3 (a)(2) with the ETSI mapping of Failure's doc.
