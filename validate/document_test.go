@@ -264,7 +264,10 @@ func TestValidateDocumentTimestamps(t *testing.T) {
 	p.Revoke(p.Public.CA, revokedEarlier.Cert.SerialNumber, t0.Add(-3*time.Hour), ocsp.KeyCompromise)
 	p.Revoke(p.Public.CA, revokedNoTS.Cert.SerialNumber, t0.Add(-3*time.Hour), ocsp.KeyCompromise)
 	p.Revoke(p.Public.CA, badTS.Cert.SerialNumber, t0.Add(-3*time.Hour), ocsp.KeyCompromise)
-	p.CRL.SetMode(testpki.Down) // OCSP only: one entry per certificate
+	// OCSP first. An OCSP "good" proves nothing for a certificate that has
+	// expired by now (RFC 6960 §4.4.4), so the expired signer's proof comes
+	// from the CRL, which says it keeps expired certificates' entries.
+	p.CRL.SetExpiredCertsOnCRL(past)
 	store := bothDomains(t, p)
 	_, v := newChecker(t, p, prometheus.NewRegistry(), revSetup{mode: RevocationHardFail})
 	selfTSA := selfSignedTSA(t)
@@ -316,6 +319,19 @@ func TestValidateDocumentTimestamps(t *testing.T) {
 			}
 		})
 	}
+	t.Run("expired after the timestamp, no proof that covers expired certificates", func(t *testing.T) {
+		// Without expiredCertsOnCRL the CRL may have dropped the expired
+		// certificate, and an OCSP "good" for it proves nothing either.
+		p.CRL.SetExpiredCertsOnCRL(time.Time{})
+		_, v := newChecker(t, p, prometheus.NewRegistry(), revSetup{mode: RevocationHardFail}) // fresh caches
+		r, err := v.ValidateDocument(context.Background(), store, tests[0].doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := verdict(r.Signatures[0]); got != "INDETERMINATE/TRY_LATER" {
+			t.Fatalf("got %s, want INDETERMINATE/TRY_LATER; %+v", got, r.Signatures[0].Messages)
+		}
+	})
 }
 
 // selfSignedTSA is a TSA whose certificate chains to no anchor.

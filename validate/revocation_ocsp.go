@@ -63,6 +63,14 @@ func (c *RevocationChecker) ocspStatus(ctx context.Context, in revocationInput, 
 	}
 	switch a.res.Status {
 	case ocspcheck.Good:
+		if cert.X509.NotAfter.Before(c.clk.Now()) {
+			// RFC 6960 §4.4.4: without archiveCutoff (not read here) a
+			// responder may drop expired certificates and answer "good":
+			// the same rule as a CRL without expiredCertsOnCRL.
+			r.entry.Status = StatusUnknown
+			r.problem = "the certificate has expired and an OCSP \"good\" for an expired certificate proves nothing (responders may drop expired certificates)"
+			break
+		}
 		r.entry.Status = StatusGood
 	case ocspcheck.Revoked:
 		r.entry.RevocationTime = timePtr(a.res.RevokedAt)

@@ -4,6 +4,8 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -39,9 +41,10 @@ type CRLServer struct {
 	number       atomic.Int64
 	knobs        knobs
 
-	mu       sync.Mutex
-	revoked  map[revKey]revocation
-	wrongKey crypto.Signer
+	mu          sync.Mutex
+	revoked     map[revKey]revocation
+	wrongKey    crypto.Signer
+	expiredFrom time.Time // expiredCertsOnCRL; zero = absent
 }
 
 const crlContentType = "application/pkix-crl"
@@ -87,6 +90,15 @@ func (c *CRLServer) SetNextUpdate(d time.Duration) {
 		d = 24 * time.Hour
 	}
 	c.knobs.set(func(k *knobs) { k.nextUpdate = d })
+}
+
+// SetExpiredCertsOnCRL makes every CRL carry the X.509 expiredCertsOnCRL
+// extension (2.5.29.60) with time at: the CA keeps the entries of
+// certificates that expired at or after at. Zero removes it.
+func (c *CRLServer) SetExpiredCertsOnCRL(at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expiredFrom = at
 }
 
 // Revoke lists serial in issuer's CRL with the given revocation time (zero
@@ -236,6 +248,7 @@ func (c *CRLServer) crl(is *Issuer, s settings) ([]byte, error) {
 		}
 		signer = c.wrongKey
 	}
+	expiredFrom := c.expiredFrom
 	c.mu.Unlock()
 	slices.SortFunc(entries, func(a, b x509.RevocationListEntry) int {
 		return a.SerialNumber.Cmp(b.SerialNumber)
@@ -245,6 +258,13 @@ func (c *CRLServer) crl(is *Issuer, s settings) ([]byte, error) {
 		ThisUpdate:                thisUpdate,
 		NextUpdate:                nextUpdate,
 		RevokedCertificateEntries: entries,
+	}
+	if !expiredFrom.IsZero() {
+		v, err := asn1.MarshalWithParams(expiredFrom.UTC(), "generalized")
+		if err != nil {
+			return nil, err
+		}
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 60}, Value: v})
 	}
 	der, err := x509.CreateRevocationList(rand.Reader, tmpl, is.Cert, signer)
 	if err != nil {
