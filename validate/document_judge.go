@@ -250,6 +250,12 @@ func (v *Validator) judgeTSA(ctx context.Context, store *trust.Store, t time.Tim
 		return r
 	}
 	warn, refusal := v.algorithmPolicy(ts.DigestAlgorithm, 0, t)
+	if refusal == "" { // the token's own signature, as well as its imprint
+		var w string
+		if w, refusal = v.algorithmPolicy(ts.SignerDigestAlgorithm, ts.SignatureAlgorithm, t); warn == "" {
+			warn = w
+		}
+	}
 	if refusal != "" {
 		into.Indication, into.SubIndication = Indeterminate, CryptoConstraintsFailure
 		into.Messages = append(into.Messages, Message{Level: LevelError, Code: string(CryptoConstraintsFailure), Text: "time-stamp token: " + refusal})

@@ -319,6 +319,27 @@ func TestValidateDocumentTimestamps(t *testing.T) {
 			}
 		})
 	}
+	t.Run("timestamp token signed with SHA-1 after the cut-off is no proof", func(t *testing.T) {
+		// The imprint is SHA-256; only the token's own signature uses
+		// SHA-1, refused because the cut-off is before the validation time.
+		sha1TSA := testsign.TSA{Cert: tsaLeaf.Cert, Key: tsaLeaf.Key, SignerHash: crypto.SHA1}
+		strict, err := NewValidator(newEngine(t, Options{SHA1Until: t0.Add(-24 * time.Hour)}), ValidatorOptions{Revocation: RevocationOff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			tsa  testsign.TSA
+			want string
+		}{{tsa, "TOTAL_PASSED"}, {sha1TSA, "INDETERMINATE/OUT_OF_BOUNDS_NO_POE"}} {
+			r, err := strict.ValidateDocument(context.Background(), store, doc(expired, c.tsa.SignatureTimestamp(past.AddDate(0, 6, 0))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := verdict(r.Signatures[0]); got != c.want {
+				t.Errorf("TSA signer hash %v: got %s, want %s; %+v", c.tsa.SignerHash, got, c.want, r.Signatures[0].Messages)
+			}
+		}
+	})
 	t.Run("expired after the timestamp, no proof that covers expired certificates", func(t *testing.T) {
 		// Without expiredCertsOnCRL the CRL may have dropped the expired
 		// certificate, and an OCSP "good" for it proves nothing either.

@@ -371,6 +371,9 @@ type TSA struct {
 	Certificates []*x509.Certificate
 	// Hash is the imprint and signer digest algorithm; zero means SHA-256.
 	Hash crypto.Hash
+	// SignerHash, when set, is the token signature's digest algorithm
+	// instead of Hash (to test the two apart).
+	SignerHash crypto.Hash
 }
 
 // Token returns an RFC 3161 TimeStampToken (RFC 3161 §2.4.2) with
@@ -397,11 +400,15 @@ func (t TSA) Token(at time.Time, data ...[]byte) ([]byte, error) {
 	})
 	certs := append([]*x509.Certificate{t.Cert}, t.Certificates...)
 	st := at
+	sh := h
+	if t.SignerHash != 0 {
+		sh = t.SignerHash
+	}
 	return CMS{
 		Content:      info,
 		ContentType:  oidTSTInfo,
 		Certificates: certs,
-		Signers:      []Signer{{Cert: t.Cert, Key: t.Key, Hash: h, SigningTime: &st}},
+		Signers:      []Signer{{Cert: t.Cert, Key: t.Key, Hash: sh, SigningTime: &st}},
 	}.Build()
 }
 

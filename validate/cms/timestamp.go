@@ -76,6 +76,7 @@ func parseTimestamp(token []byte, kind string, data [][]byte, digest []byte) (*s
 	}
 	sig := sd.verifySigner(0, &sd.signers[0], newContentSource(sd, nil), false)
 	ts.TSA = sig.Signer
+	ts.SignerDigestAlgorithm, ts.SignatureAlgorithm = sig.DigestAlgorithm, sig.SignatureAlgorithm
 	info, infoErr := parseTSTInfo(sd.content)
 	if infoErr == nil {
 		ts.GenTime, ts.DigestAlgorithm = info.genTime, info.hash

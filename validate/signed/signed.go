@@ -122,6 +122,11 @@ type Timestamp struct {
 	Problem   string
 	// DigestAlgorithm is the imprint's hash algorithm.
 	DigestAlgorithm crypto.Hash
+	// SignerDigestAlgorithm and SignatureAlgorithm are those of the
+	// token's own signature (its SignerInfo), for the algorithm policy:
+	// a token signed with a refused algorithm is no proof of existence.
+	SignerDigestAlgorithm crypto.Hash
+	SignatureAlgorithm    x509.SignatureAlgorithm
 }
 
 // Message is a remark about a signature (same shape as validate.Message).
