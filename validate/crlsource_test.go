@@ -1,8 +1,12 @@
 package validate
 
 import (
+	"bytes"
 	"context"
+	"crypto"
+	"crypto/md5"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"math/big"
 	"testing"
@@ -172,7 +176,7 @@ func TestSHA1CRL(t *testing.T) {
 		SignatureAlgorithm: x509.SHA1WithRSA,
 	}, rsaCA.Cert, rsaCA.Key)
 	if err != nil {
-		t.Skipf("cannot make a SHA-1 CRL: %v", err)
+		t.Fatalf("cannot make a SHA-1 CRL: %v", err)
 	}
 	sha1CRL, err := crl.Parse(der)
 	if err != nil {
@@ -197,5 +201,63 @@ func TestSHA1CRL(t *testing.T) {
 		if verdict(s) != tt.want || (tt.want == "TOTAL_PASSED") != hasCode(s, LevelWarning, CodeSHA1RevocationSignature) {
 			t.Errorf("sha1_until %s: %s %+v", tt.until, verdict(s), s.Messages)
 		}
+	}
+}
+
+// TestMD5CRL: a CRL signed with MD5 gives no proof, at any time (as MD5
+// OCSP answers and signatures). Go will not sign with MD5, so the SHA-1
+// CRL's algorithm identifiers (same length) are rewritten and re-signed.
+func TestMD5CRL(t *testing.T) {
+	p := newPKI(t, false)
+	store := bothDomains(t, p)
+	rsaCA, err := p.Public.Root.IssueCA("Test RSA CA", testpki.WithRSA(2048))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := rsaCA.IssueLeaf(name("MD5 CRL LEAF"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: t0.Add(-time.Minute), NextUpdate: t0.Add(time.Hour),
+		SignatureAlgorithm: x509.SHA1WithRSA,
+	}, rsaCA.Cert, rsaCA.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha1OID := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05}
+	md5OID := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x04}
+	der = bytes.ReplaceAll(der, sha1OID, md5OID)
+	parsed, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(parsed.RawTBSRevocationList)
+	sig, err := rsa.SignPKCS1v15(nil, rsaCA.Key.(*rsa.PrivateKey), crypto.MD5, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	der = append(der[:len(der)-len(sig)], sig...) // the signature BIT STRING ends the CRL
+	md5CRL, err := crl.Parse(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md5CRL.SignatureAlgorithm() != x509.MD5WithRSA || md5CRL.CheckSignatureFrom(rsaCA.Cert) != nil {
+		t.Fatalf("test CRL: algorithm %v, signature %v", md5CRL.SignatureAlgorithm(), md5CRL.CheckSignatureFrom(rsaCA.Cert))
+	}
+	checker, err := NewRevocationChecker(RevocationOptions{SHA1Until: t0.AddDate(1, 0, 0)},
+		RevocationDeps{CRLs: StaticCRLs{md5CRL, newCRL(t, p.Public.Root, nil)}, Clock: p.Clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(checker.Close)
+	v, err := NewValidator(newEngine(t, Options{}), ValidatorOptions{Checker: checker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := v.ValidateCertificate(context.Background(), store, CertificateRequest{Certificate: leaf.Cert,
+		Intermediates: []*x509.Certificate{rsaCA.Cert}, Time: t0}).Signatures[0]
+	if verdict(s) != "INDETERMINATE/TRY_LATER" {
+		t.Errorf("MD5 CRL: %s %+v", verdict(s), s.Messages)
 	}
 }

@@ -74,6 +74,11 @@ func (c *RevocationChecker) crlStatus(ctx context.Context, in revocationInput, i
 		}
 	}
 	r.entry.ThisUpdate, r.entry.NextUpdate = timePtr(v.thisUpdate), timePtr(v.nextUpdate)
+	if v.md5 { // as OCSP answers (validate/ocsp refuses them) and signatures
+		r.problem = "the CRL is signed with an MD5-family hash, refused at any time"
+		r.entry.RevocationTime, r.entry.Reason = nil, ""
+		return r, true
+	}
 	if v.sha1 && !now.Before(c.sha1Until) {
 		r.problem = "the CRL is signed with SHA-1 at or after the SHA-1 cut-off " + stamp(c.sha1Until)
 		r.entry.RevocationTime, r.entry.Reason = nil, ""
@@ -120,6 +125,7 @@ type crlVerdict struct {
 	usedFrom, usedUntil    time.Time // latest thisUpdate and earliest nextUpdate (zero: none) of the CRLs used
 	coversExpired          bool      // the CRLs used keep the entries of certificates expired when this one did
 	sha1                   bool      // a CRL used is signed with SHA-1
+	md5                    bool      // a CRL used is signed with MD5 or MD2: no proof at any time
 }
 
 // crlDecision is a cached verdict and the CRLs it was computed from.
@@ -183,6 +189,7 @@ func newCRLVerdict(res crl.Result, cert *x509.Certificate) crlVerdict {
 			v.coversExpired = false
 		}
 		v.sha1 = v.sha1 || isSHA1(u.SignatureAlgorithm())
+		v.md5 = v.md5 || u.SignatureAlgorithm() == x509.MD5WithRSA || u.SignatureAlgorithm() == x509.MD2WithRSA
 	}
 	return v
 }
