@@ -421,16 +421,21 @@ func (e *statusError) Error() string {
 
 func (e *statusError) Unwrap() error { return ErrStatus }
 
+// maxInitialBuffer bounds the buffer readCapped reserves up front; a body
+// larger than it grows the buffer as its bytes arrive.
+const maxInitialBuffer = 1 << 20
+
 // readCapped reads r to EOF, holding at most limit+1 bytes: one byte past
 // the limit proves the body too large without reading the rest. hint is
 // the Content-Length (-1 if unknown, never above limit), used to size the
-// buffer once.
+// first buffer, but only up to maxInitialBuffer: a server's declared length
+// must not make us reserve memory before it sends anything.
 func readCapped(r io.Reader, limit, hint int64) ([]byte, error) {
 	size := int64(512)
 	if hint >= 0 {
 		size = hint + 1
 	}
-	size = min(size, limit+1)
+	size = min(size, limit+1, maxInitialBuffer)
 	buf := make([]byte, 0, size)
 	lr := io.LimitReader(r, limit+1)
 	for {
