@@ -1,12 +1,10 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -401,36 +399,31 @@ func decodeBase64(s string) ([]byte, error) {
 	return b, nil
 }
 
-// parseCertificate reads one certificate as PEM or as base64 of DER.
+// parseCertificate reads one certificate given as a JSON string: PEM, or
+// base64 (standard or URL-safe, padded or not) of DER.
 func parseCertificate(s string) (*x509.Certificate, error) {
 	s = strings.TrimSpace(s)
-	var der []byte
 	if strings.Contains(s, "-----BEGIN") {
-		block, _ := pem.Decode([]byte(s))
-		if block == nil || block.Type != "CERTIFICATE" {
-			return nil, errors.New("no PEM CERTIFICATE block")
-		}
-		der = block.Bytes
-	} else {
-		var err error
-		if der, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), "")); err != nil {
-			return nil, errors.New("neither PEM nor base64 of a DER certificate")
-		}
+		return parseCertificateDER([]byte(s))
+	}
+	der, err := decodeBase64(s)
+	if err != nil {
+		return nil, errors.New("neither PEM nor base64 of a DER certificate")
 	}
 	return parseCertificateDER(der)
 }
 
-// parseCertificateDER reads one DER certificate, or a PEM one as a
-// multipart part may carry it.
-func parseCertificateDER(der []byte) (*x509.Certificate, error) {
-	if t := bytes.TrimSpace(der); bytes.HasPrefix(t, []byte("-----BEGIN")) {
-		return parseCertificate(string(t))
-	}
-	c, err := x509.ParseCertificate(der)
+// parseCertificateDER reads exactly one certificate from DER or PEM bytes
+// (as a multipart part may carry it), with the trust store's parser.
+func parseCertificateDER(b []byte) (*x509.Certificate, error) {
+	cs, err := trust.ParseCertificates(b)
 	if err != nil {
 		return nil, fmt.Errorf("not a valid X.509 certificate: %w", err)
 	}
-	return c, nil
+	if len(cs) != 1 {
+		return nil, fmt.Errorf("%d certificates where one is expected (give the others as intermediates)", len(cs))
+	}
+	return cs[0], nil
 }
 
 // jsonProblem keeps the caller-useful part of a JSON decoding error.

@@ -107,6 +107,13 @@ func TestValidateCertificate(t *testing.T) {
 				t.Errorf("time %s purpose %q, want now and document_signing", r.ValidationTime, r.Purpose)
 			}
 		}},
+		{"URL-safe unpadded base64 DER", "/v1/validate",
+			`{"certificate":"` + base64.RawURLEncoding.EncodeToString(leaf.Raw) + `"}`,
+			func(t *testing.T, r *CertificateRequest) {
+				if !r.Certificate.Equal(leaf) {
+					t.Error("another certificate decoded")
+				}
+			}},
 		{"base64 DER with intermediates and purpose", "/v1/validate",
 			`{"certificate":"` + b64 + `","intermediates":["` + interB64 + `"],"purpose":"any"}`,
 			func(t *testing.T, r *CertificateRequest) {
@@ -169,6 +176,9 @@ func TestValidateRefusals(t *testing.T) {
 		{"garbage certificate", "application/json", "/v1/validate", `{"certificate":"bm90IGEgY2VydA=="}`, http.StatusBadRequest, "malformed_document"},
 		{"not base64", "application/json", "/v1/validate", `{"certificate":"%%%"}`, http.StatusBadRequest, "malformed_document"},
 		{"garbage intermediate", "application/json", "/v1/validate", certJSON(leaf, `"intermediates":["AAAA"]`), http.StatusBadRequest, "malformed_document"},
+		{"two certificates where one is expected", "application/json", "/v1/validate",
+			`{"certificate":` + quote(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw}))+string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.pki.pubRoot.cert.Raw}))) + `}`,
+			http.StatusBadRequest, "malformed_document"},
 		{"bad validation_time", "application/json", "/v1/validate", certJSON(leaf, `"validation_time":"yesterday"`), http.StatusBadRequest, "bad_validation_time"},
 		{"bad validation_time in query", "application/json", "/v1/validate?validation_time=2026-11-22", certJSON(leaf), http.StatusBadRequest, "bad_validation_time"},
 		{"validation_time in the future", "application/json", "/v1/validate", certJSON(leaf, `"validation_time":"2026-11-22T10:06:00Z"`), http.StatusBadRequest, "validation_time_in_future"},
