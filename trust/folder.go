@@ -125,7 +125,7 @@ func wrap(source string, cs []*x509.Certificate) []sourced {
 
 func refusal(sc sourced, reason string) Refusal {
 	fp := sha256.Sum256(sc.cert.Raw)
-	return Refusal{Source: sc.source, Subject: sc.cert.Subject.String(), SHA256: Fingerprint(fp).Hex(), Reason: reason}
+	return Refusal{Source: sc.source, Subject: DN(sc.cert.RawSubject), SHA256: Fingerprint(fp).Hex(), Reason: reason}
 }
 
 func rootList(m map[string]*x509.Certificate) []*x509.Certificate {

@@ -63,7 +63,7 @@ func (f Folder) Import(inputs []Input) (*ImportResult, error) {
 					return res, err
 				}
 				st.Roots[p.Name] = c
-				res.Roots = append(res.Roots, Kept{Source: in.Name, Name: p.Name, Subject: c.Subject.String(), SHA256: fp.Hex()})
+				res.Roots = append(res.Roots, Kept{Source: in.Name, Name: p.Name, Subject: DN(c.RawSubject), SHA256: fp.Hex()})
 				continue
 			}
 			cands = append(cands, sourced{in.Name, c})
@@ -75,7 +75,7 @@ func (f Folder) Import(inputs []Input) (*ImportResult, error) {
 		if err := f.writeCert(IntermediatesDir, fp+".pem", sc.cert); err != nil {
 			return res, err
 		}
-		res.Intermediates = append(res.Intermediates, Kept{Source: sc.source, Name: fp, Subject: sc.cert.Subject.String(), SHA256: fp})
+		res.Intermediates = append(res.Intermediates, Kept{Source: sc.source, Name: fp, Subject: DN(sc.cert.RawSubject), SHA256: fp})
 	}
 	for _, sc := range rest {
 		res.Refused = append(res.Refused, refusal(sc, f.whyRefused(sc.cert)))
@@ -147,7 +147,7 @@ func (f Folder) Fetch(ctx context.Context, client *http.Client) (*ImportResult, 
 				if err := f.writeCert(RootsDir, p.Name+".pem", c); err != nil {
 					return res, err
 				}
-				res.Roots = append(res.Roots, Kept{Source: u, Name: p.Name, Subject: c.Subject.String(), SHA256: fp.Hex()})
+				res.Roots = append(res.Roots, Kept{Source: u, Name: p.Name, Subject: DN(c.RawSubject), SHA256: fp.Hex()})
 				got = true
 			}
 			if got {

@@ -363,5 +363,5 @@ func (s *Store) Len() int { return len(s.byFP) }
 
 func describe(c *x509.Certificate) string {
 	fp := sha256.Sum256(c.Raw)
-	return fmt.Sprintf("%q (sha256 %s)", c.Subject.String(), hex.EncodeToString(fp[:]))
+	return fmt.Sprintf("%q (sha256 %s)", DN(c.RawSubject), hex.EncodeToString(fp[:]))
 }

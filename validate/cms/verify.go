@@ -19,8 +19,6 @@ import (
 	"crypto"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -305,12 +303,5 @@ func describeSID(si *signerInfo) string {
 	if si.sidSKI != nil {
 		return "subject key identifier " + hex.EncodeToString(si.sidSKI)
 	}
-	issuer := "an unreadable issuer name"
-	var rdns pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(si.sidIssuer, &rdns); err == nil && len(rest) == 0 {
-		var n pkix.Name
-		n.FillFromRDNSequence(&rdns)
-		issuer = n.String()
-	}
-	return fmt.Sprintf("serial %x issued by %s", si.sidSerial, issuer)
+	return fmt.Sprintf("serial %x issued by %s", si.sidSerial, trust.DN(si.sidIssuer))
 }

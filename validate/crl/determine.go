@@ -233,10 +233,10 @@ func (d *determiner) process(dp *dpoint, c *CRL, pass int) {
 		return
 	}
 	if c.nextUpdate.IsZero() {
-		d.note("CRL of " + displayName(c.rawIssuer) + " has no nextUpdate")
+		d.note("CRL of " + trust.DN(c.rawIssuer) + " has no nextUpdate")
 	}
 	if c.dups > 0 {
-		d.note(fmt.Sprintf("CRL of %s lists %d serial numbers more than once (first entry used)", displayName(c.rawIssuer), c.dups))
+		d.note(fmt.Sprintf("CRL of %s lists %d serial numbers more than once (first entry used)", trust.DN(c.rawIssuer), c.dups))
 	}
 	for _, u := range []*CRL{c, delta} {
 		if u != nil && !slices.Contains(d.res.Used, u) {

@@ -1,8 +1,6 @@
 package crl
 
 import (
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"fmt"
 	"strings"
 	"time"
@@ -153,16 +151,5 @@ func describe(c *CRL) string {
 	if c.number != nil {
 		num = " #" + c.number.String()
 	}
-	return fmt.Sprintf("%s%s of %s (thisUpdate %s)", kind, num, displayName(c.rawIssuer), c.thisUpdate.Format(time.RFC3339))
-}
-
-// displayName renders a DER Name in RFC 2253 style for messages.
-func displayName(raw []byte) string {
-	var seq pkix.RDNSequence
-	if _, err := asn1.Unmarshal(raw, &seq); err != nil {
-		return fmt.Sprintf("<name %x>", raw)
-	}
-	var n pkix.Name
-	n.FillFromRDNSequence(&seq)
-	return n.String()
+	return fmt.Sprintf("%s%s of %s (thisUpdate %s)", kind, num, trust.DN(c.rawIssuer), c.thisUpdate.Format(time.RFC3339))
 }

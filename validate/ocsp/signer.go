@@ -185,21 +185,21 @@ func authorised(c, issuer *x509.Certificate, t time.Time) error {
 	if bytes.Equal(c.RawSubjectPublicKeyInfo, issuer.RawSubjectPublicKeyInfo) {
 		return nil // the issuer's own certificate, embedded
 	}
-	if !bytes.Equal(c.RawIssuer, issuer.RawSubject) {
+	if !trust.SameName(c.RawIssuer, issuer.RawSubject) { // RFC 5280 §7.1, as everywhere else
 		return fmt.Errorf("%w: delegated responder %q is not issued by the certificate's issuer",
-			ErrSignature, c.Subject.String())
+			ErrSignature, trust.DN(c.RawSubject))
 	}
 	if err := trust.CheckSignature(c, issuer); err != nil {
 		return fmt.Errorf("%w: delegated responder %q: issuer's signature does not verify: %v",
-			ErrSignature, c.Subject.String(), err)
+			ErrSignature, trust.DN(c.RawSubject), err)
 	}
 	if !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
 		return fmt.Errorf("%w: delegated responder %q lacks id-kp-OCSPSigning",
-			ErrSignature, c.Subject.String())
+			ErrSignature, trust.DN(c.RawSubject))
 	}
 	if t.Before(c.NotBefore) || t.After(c.NotAfter) {
 		return fmt.Errorf("%w: delegated responder %q is not valid at %s (valid %s to %s)",
-			ErrSignature, c.Subject.String(), t.UTC().Format(time.RFC3339),
+			ErrSignature, trust.DN(c.RawSubject), t.UTC().Format(time.RFC3339),
 			c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return nil
