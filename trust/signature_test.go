@@ -214,10 +214,13 @@ func TestPKITSSignatures(t *testing.T) {
 			for i, f := range e.Chain {
 				der := pk.CertDER(t, f)
 				c, err := x509.ParseCertificate(der)
-				if err != nil {
+				if err != nil && e.ID == "4.1.5" {
 					// DSA keys inheriting their parameters from the
-					// issuer (4.1.5) need the path validator.
+					// issuer need the path validator (test/pkits runs it).
 					t.Skipf("%s: %v", f, err)
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", f, err)
 				}
 				certs[i] = c
 			}

@@ -93,12 +93,19 @@ type CertificateRequest struct {
 // the caller's request (nil certificate) are reported as FORMAT_FAILURE.
 func (v *Validator) ValidateCertificate(ctx context.Context, store *trust.Store, req CertificateRequest) *Report {
 	t := req.Time.UTC()
-	rep := &Report{Format: FormatCertificate, ValidationTime: t, TrustStore: store.Digest()}
+	rep := &Report{Format: FormatCertificate, ValidationTime: t}
 	sig := SignatureReport{ID: "certificate", Chain: []ChainEntry{}, Revocation: []RevocationEntry{}, Messages: []Message{}}
-	if req.Certificate == nil {
+	if store != nil {
+		rep.TrustStore = store.Digest()
+	}
+	switch {
+	case store == nil: // a wiring mistake: nothing can be trusted
+		sig.Indication, sig.SubIndication = Indeterminate, NoCertificateChainFound
+		sig.Messages = append(sig.Messages, Message{Level: LevelError, Code: string(NoCertificateChainFound), Text: "no trust store"})
+	case req.Certificate == nil:
 		sig.Indication, sig.SubIndication = TotalFailed, FormatFailure
 		sig.Messages = append(sig.Messages, Message{Level: LevelError, Code: string(FormatFailure), Text: "no certificate given"})
-	} else {
+	default:
 		sig.Signer = NewSigner(req.Certificate)
 		v.judgePath(ctx, store, PathRequest{
 			Target: req.Certificate, Intermediates: req.Intermediates, Time: t, Purpose: req.Purpose,

@@ -164,3 +164,18 @@ func TestAnchorLookalikeCopy(t *testing.T) {
 		t.Errorf("Worst with an unset indication = %s, want TOTAL_FAILED (fail closed)", got)
 	}
 }
+
+func TestValidateWithoutStore(t *testing.T) {
+	p := newPKI(t, false)
+	v, err := NewValidator(newEngine(t, Options{}), ValidatorOptions{Revocation: RevocationOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := v.ValidateCertificate(context.Background(), nil, CertificateRequest{Certificate: p.Public.Citizen.Cert, Time: t0})
+	if rep.Indication != Indeterminate || rep.Signatures[0].SubIndication != NoCertificateChainFound {
+		t.Errorf("nil store: %s/%s", rep.Indication, rep.Signatures[0].SubIndication)
+	}
+	if _, err := v.ValidateDocument(context.Background(), nil, Document{Time: t0, Data: []byte("<a/>")}); err == nil {
+		t.Error("ValidateDocument with a nil store: no error")
+	}
+}

@@ -110,6 +110,9 @@ func (v *Validator) ValidateDocument(ctx context.Context, store *trust.Store, do
 	if doc.Time.IsZero() {
 		return nil, errors.New("validate: ValidateDocument needs a validation time")
 	}
+	if store == nil {
+		return nil, errors.New("validate: ValidateDocument needs a trust store")
+	}
 	t := doc.Time.UTC()
 	format, err := documentFormat(doc)
 	if err != nil {

@@ -62,7 +62,7 @@ func printStore(w io.Writer, s *trust.Store) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "DOMAIN\tHIERARCHY\tROLE\tSUBJECT\tSHA-256\tVALIDITY")
 	row := func(domain, hierarchy string, c *trust.Cert) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", domain, hierarchy, c.Role, c.X509.Subject, c.SHA256.Hex(), validity(c.X509))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", domain, hierarchy, c.Role, c.SubjectDN, c.SHA256.Hex(), validity(c.X509))
 	}
 	for _, d := range s.Domains() {
 		for _, c := range d.Anchors {
