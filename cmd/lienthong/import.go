@@ -57,13 +57,18 @@ func cmdTrustImport(args []string, h host) int {
 		fmt.Fprintf(h.Stderr, "lienthong: storing into the trust folder %s: %v\n", f.Dir, err)
 		return exitFailure
 	}
-	kept := len(res.Roots) + len(res.Intermediates)
-	if len(res.Roots) > 0 || (len(before.Roots) > 0 && kept > 0) {
+	// DESIGN.md: exit 0 when at least one root was kept, 1 otherwise (also
+	// when only sub-CAs were added to a folder that already had roots: they
+	// are stored, and the listing above says so).
+	if len(res.Roots) > 0 {
 		return exitOK
 	}
-	if len(before.Roots) == 0 {
+	switch {
+	case len(before.Roots) == 0:
 		fmt.Fprintln(h.Stderr, "lienthong: no pinned official root was imported; the trust folder still holds none.")
-	} else {
+	case len(res.Intermediates) > 0:
+		fmt.Fprintln(h.Stderr, "lienthong: no pinned root in these files (the sub-CAs listed above were stored).")
+	default:
 		fmt.Fprintln(h.Stderr, "lienthong: nothing was imported.")
 	}
 	return exitFailure

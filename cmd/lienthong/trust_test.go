@@ -59,12 +59,13 @@ func TestTrustImportRealRootsFillsBothHierarchies(t *testing.T) {
 		t.Errorf("intermediate counts missing:\n%s", table)
 	}
 
-	// A second import into a folder that holds roots succeeds when it keeps
-	// anything, even with no root in it.
+	// A second import of a sub-CA alone stores it but exits 1: DESIGN.md
+	// says 0 only when a root was kept.
 	again := newHost(t, nil)
 	sub := filepath.Join(shared.Path(t, "vn-real"), "vnpt-ca-sha2-2024.pem")
-	if code := run(t.Context(), []string{"trust", "import", sub, "--trust-dir", dir}, again.h); code != exitOK {
-		t.Errorf("importing an intermediate into a filled folder: exit %d\n%s", code, again.stdout)
+	if code := run(t.Context(), []string{"trust", "import", sub, "--trust-dir", dir}, again.h); code != exitFailure ||
+		!strings.Contains(again.stdout.String(), "Kept intermediates (1)") {
+		t.Errorf("importing an intermediate into a filled folder: exit %d, want 1 with the sub-CA stored\n%s", code, again.stdout)
 	}
 }
 
