@@ -136,3 +136,21 @@ func TestNewRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestKnownLabelValues keeps the per-validation membership tests in step
+// with the label sets initialised at start-up.
+func TestKnownLabelValues(t *testing.T) {
+	for _, f := range formatValues() {
+		if !knownFormat(f) {
+			t.Errorf("format %q not known", f)
+		}
+	}
+	for _, i := range indicationValues() {
+		if !knownIndication(i) {
+			t.Errorf("indication %q not known", i)
+		}
+	}
+	if knownFormat("docx") || knownIndication("PASSED") {
+		t.Error("unknown values accepted")
+	}
+}

@@ -84,6 +84,14 @@ func (f *formParts) read(p *multipart.Part) error {
 		f.validationTime = strings.TrimSpace(string(b))
 		return nil
 	}
+	switch name {
+	case "document", "signature", "certificate", "intermediates":
+	default: // unknown parts are skipped without holding them in memory
+		if _, err := io.Copy(io.Discard, p); err != nil {
+			return multipartError(err)
+		}
+		return nil
+	}
 	b, err := io.ReadAll(p)
 	if err != nil {
 		return multipartError(err)

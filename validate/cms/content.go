@@ -24,6 +24,8 @@ type contentSource struct {
 	// signed one.
 	conflict string
 	sums     []hashSum
+	joined   []byte // message(), built once
+
 }
 
 type hashSum struct {
@@ -104,8 +106,11 @@ func (cs *contentSource) message() []byte {
 	if cs.segments == nil {
 		return nil
 	}
-	if m := bytes.Join(cs.segments, nil); m != nil {
-		return m
+	if cs.joined == nil { // once: message() runs per candidate signer certificate
+		cs.joined = bytes.Join(cs.segments, nil)
+		if cs.joined == nil {
+			cs.joined = []byte{}
+		}
 	}
-	return []byte{}
+	return cs.joined
 }
