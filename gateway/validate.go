@@ -76,7 +76,6 @@ type Outcome struct {
 // Limits of the request forms; the body limit bounds the rest.
 const (
 	maxIntermediates = 64
-	maxFutureSkew    = 5 * time.Minute
 	// maxParts bounds the parts of a multipart/form-data body, and
 	// maxFieldBytes the small text fields (validation_time).
 	maxParts      = 16
@@ -367,7 +366,7 @@ func resolveValidationTime(body, query string, now time.Time) (time.Time, error)
 	if err != nil {
 		return time.Time{}, badRequest("bad_validation_time", "validation_time %.64q is not an RFC 3339 time such as 2026-11-22T10:00:00Z", v)
 	}
-	if t.After(now.Add(maxFutureSkew)) {
+	if validate.ValidationTimeInFuture(t, now) {
 		return time.Time{}, badRequest("validation_time_in_future", "validation_time %s is more than 5 minutes in the future: revocation cannot be known for the future", t.UTC().Format(time.RFC3339))
 	}
 	return t.UTC(), nil

@@ -77,6 +77,14 @@ func NewValidator(engine *Engine, opts ValidatorOptions) (*Validator, error) {
 	return &Validator{engine: engine, mode: mode, checker: opts.Checker, margin: cmpOr(opts.DeadlineMargin, DefaultDeadlineMargin)}, nil
 }
 
+// MaxFutureSkew is how far past the clock a validation time may be
+// (DESIGN.md "Precise points"): revocation cannot be known for the future.
+const MaxFutureSkew = 5 * time.Minute
+
+// ValidationTimeInFuture reports whether t is too far in the future to
+// validate at, now being the clock's time.
+func ValidationTimeInFuture(t, now time.Time) bool { return t.After(now.Add(MaxFutureSkew)) }
+
 // CertificateRequest is a certificate validated alone (DESIGN.md "A
 // certificate alone"). Time is required (the caller resolves "now").
 type CertificateRequest struct {

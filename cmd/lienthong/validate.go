@@ -31,10 +31,6 @@ const (
 	exitBadInput      = 3
 )
 
-// maxFutureSkew is how far ahead of the clock --at may be: revocation
-// cannot be known for the future (as the API's validation_time).
-const maxFutureSkew = 5 * time.Minute
-
 // cmdValidate validates files with the gateway's engine, without a server:
 // each file's format comes from its extension (.pdf, .xml, .p7m attached
 // CMS, .p7s detached CMS whose content is the same path without .p7s,
@@ -106,7 +102,7 @@ func validationTime(at string, now time.Time) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("--at %q is not an RFC 3339 time (2026-11-22T10:00:00Z) or a date (2026-11-22)", at)
 		}
 	}
-	if t.After(now.Add(maxFutureSkew)) {
+	if validate.ValidationTimeInFuture(t, now) { // the API's rule
 		return time.Time{}, fmt.Errorf("--at %s is in the future: revocation cannot be known for the future", t.UTC().Format(time.RFC3339))
 	}
 	return t.UTC(), nil
