@@ -32,99 +32,116 @@ func CheckSignature(child, parent *x509.Certificate) error {
 	return CheckSignatureWith(parent.PublicKey, child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature)
 }
 
+// Scheme is a signature scheme, independent of its hash.
+type Scheme int
+
+// Signature schemes of VerifyDigest.
+const (
+	SchemePKCS1v15 Scheme = iota + 1 // RSASSA-PKCS1-v1_5
+	SchemePSS                        // RSASSA-PSS
+	SchemeECDSA                      // ECDSA, ASN.1 Ecdsa-Sig-Value
+	SchemeDSA                        // DSA, Dss-Sig-Value (legacy: NIST PKITS 4.1.4-4.1.6)
+	SchemeEd25519                    // Ed25519, over the message itself
+)
+
+// ErrKeyMismatch is returned when the signature scheme does not fit the
+// key's type.
+var ErrKeyMismatch = errors.New("signature scheme does not match the key")
+
+// schemes maps the x509 signature algorithms to scheme and hash.
+var schemes = map[x509.SignatureAlgorithm]struct {
+	scheme Scheme
+	hash   crypto.Hash
+}{
+	x509.MD5WithRSA: {SchemePKCS1v15, crypto.MD5}, x509.SHA1WithRSA: {SchemePKCS1v15, crypto.SHA1},
+	x509.SHA256WithRSA: {SchemePKCS1v15, crypto.SHA256}, x509.SHA384WithRSA: {SchemePKCS1v15, crypto.SHA384},
+	x509.SHA512WithRSA:    {SchemePKCS1v15, crypto.SHA512},
+	x509.SHA256WithRSAPSS: {SchemePSS, crypto.SHA256}, x509.SHA384WithRSAPSS: {SchemePSS, crypto.SHA384},
+	x509.SHA512WithRSAPSS: {SchemePSS, crypto.SHA512},
+	x509.ECDSAWithSHA1:    {SchemeECDSA, crypto.SHA1}, x509.ECDSAWithSHA256: {SchemeECDSA, crypto.SHA256},
+	x509.ECDSAWithSHA384: {SchemeECDSA, crypto.SHA384}, x509.ECDSAWithSHA512: {SchemeECDSA, crypto.SHA512},
+	x509.DSAWithSHA1: {SchemeDSA, crypto.SHA1}, x509.DSAWithSHA256: {SchemeDSA, crypto.SHA256},
+	x509.PureEd25519: {SchemeEd25519, 0},
+}
+
 // CheckSignatureWith verifies signature over signed with pub, for the
 // x509.SignatureAlgorithm algo (as crypto/x509 parsed it from a certificate,
-// CRL or OCSP response).
+// CRL or OCSP response). RSA-PSS salts are the hash length, as RFC 4055
+// profiles them for certificates.
 func CheckSignatureWith(pub any, algo x509.SignatureAlgorithm, signed, signature []byte) error {
-	var h crypto.Hash
-	var kind string
-	switch algo {
-	case x509.MD5WithRSA:
-		h, kind = crypto.MD5, "rsa"
-	case x509.SHA1WithRSA:
-		h, kind = crypto.SHA1, "rsa"
-	case x509.SHA256WithRSA:
-		h, kind = crypto.SHA256, "rsa"
-	case x509.SHA384WithRSA:
-		h, kind = crypto.SHA384, "rsa"
-	case x509.SHA512WithRSA:
-		h, kind = crypto.SHA512, "rsa"
-	case x509.SHA256WithRSAPSS:
-		h, kind = crypto.SHA256, "pss"
-	case x509.SHA384WithRSAPSS:
-		h, kind = crypto.SHA384, "pss"
-	case x509.SHA512WithRSAPSS:
-		h, kind = crypto.SHA512, "pss"
-	case x509.ECDSAWithSHA1:
-		h, kind = crypto.SHA1, "ecdsa"
-	case x509.ECDSAWithSHA256:
-		h, kind = crypto.SHA256, "ecdsa"
-	case x509.ECDSAWithSHA384:
-		h, kind = crypto.SHA384, "ecdsa"
-	case x509.ECDSAWithSHA512:
-		h, kind = crypto.SHA512, "ecdsa"
-	case x509.PureEd25519:
-		kind = "ed25519"
-	case x509.DSAWithSHA1:
-		h, kind = crypto.SHA1, "dsa"
-	case x509.DSAWithSHA256:
-		h, kind = crypto.SHA256, "dsa"
-	default:
+	sc, ok := schemes[algo]
+	if !ok {
 		return fmt.Errorf("%w: %v", ErrUnsupportedAlgorithm, algo)
 	}
 	var digest []byte
-	if h != 0 {
-		hh := h.New()
+	if sc.hash != 0 {
+		hh := sc.hash.New()
 		hh.Write(signed)
 		digest = hh.Sum(nil)
 	}
-	switch kind {
-	case "rsa", "pss":
+	return VerifyDigest(pub, sc.scheme, sc.hash, digest, signed, signature, rsa.PSSSaltLengthEqualsHash)
+}
+
+// VerifyDigest verifies sig made with pub's private key: over digest (h of
+// the message) for RSA, ECDSA and DSA, over msg itself for Ed25519 (msg may
+// be nil when only a digest is at hand: Ed25519 then fails). pssSalt is the
+// RSA-PSS salt length (rsa.PSSSaltLengthAuto accepts any). It is the one
+// signature primitive of lienthong: certificates, CRLs, OCSP answers, CMS
+// and timestamps all go through it; which algorithms are acceptable, and
+// when, is the caller's policy.
+func VerifyDigest(pub any, scheme Scheme, h crypto.Hash, digest, msg, sig []byte, pssSalt int) error {
+	mismatch := func() error { return fmt.Errorf("%w: %T key", ErrKeyMismatch, pub) }
+	switch scheme {
+	case SchemePKCS1v15, SchemePSS:
 		k, ok := pub.(*rsa.PublicKey)
 		if !ok {
-			return fmt.Errorf("signature algorithm %v does not match the issuer's %T key", algo, pub)
+			return mismatch()
 		}
-		if kind == "rsa" {
-			return rsa.VerifyPKCS1v15(k, h, digest, signature)
+		if scheme == SchemePKCS1v15 {
+			return rsa.VerifyPKCS1v15(k, h, digest, sig)
 		}
-		return rsa.VerifyPSS(k, h, digest, signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-	case "ecdsa":
+		return rsa.VerifyPSS(k, h, digest, sig, &rsa.PSSOptions{SaltLength: pssSalt, Hash: h})
+	case SchemeECDSA:
 		k, ok := pub.(*ecdsa.PublicKey)
 		if !ok {
-			return fmt.Errorf("signature algorithm %v does not match the issuer's %T key", algo, pub)
+			return mismatch()
 		}
-		if !ecdsa.VerifyASN1(k, digest, signature) {
+		if !ecdsa.VerifyASN1(k, digest, sig) {
 			return errors.New("ECDSA verification failure")
 		}
 		return nil
-	case "dsa":
+	case SchemeDSA:
 		k, ok := pub.(*dsa.PublicKey)
 		if !ok {
-			return fmt.Errorf("signature algorithm %v does not match the issuer's %T key", algo, pub)
+			return mismatch()
 		}
-		var sig struct{ R, S *big.Int }
-		if rest, err := asn1.Unmarshal(signature, &sig); err != nil || len(rest) != 0 {
+		var rs struct{ R, S *big.Int }
+		if rest, err := asn1.Unmarshal(sig, &rs); err != nil || len(rest) != 0 {
 			return errors.New("malformed DSA signature")
 		}
-		if sig.R.Sign() <= 0 || sig.S.Sign() <= 0 {
+		if rs.R.Sign() <= 0 || rs.S.Sign() <= 0 {
 			return errors.New("DSA signature contained zero or negative values")
 		}
 		// FIPS 186-3 §4.6: the digest is truncated to the bit length of q.
 		if n := k.Q.BitLen() / 8; len(digest) > n {
 			digest = digest[:n]
 		}
-		if !dsa.Verify(k, digest, sig.R, sig.S) { //nolint:staticcheck // DSA is legacy but PKITS tests it
+		if !dsa.Verify(k, digest, rs.R, rs.S) { //nolint:staticcheck // DSA is legacy but PKITS tests it
 			return errors.New("DSA verification failure")
 		}
 		return nil
-	default: // ed25519
+	case SchemeEd25519:
 		k, ok := pub.(ed25519.PublicKey)
 		if !ok {
-			return fmt.Errorf("signature algorithm %v does not match the issuer's %T key", algo, pub)
+			return mismatch()
 		}
-		if !ed25519.Verify(k, signed, signature) {
+		if msg == nil {
+			return errors.New("an Ed25519 signature needs the message itself, not its digest")
+		}
+		if !ed25519.Verify(k, msg, sig) {
 			return errors.New("Ed25519 verification failure")
 		}
 		return nil
 	}
+	return fmt.Errorf("%w: scheme %d", ErrUnsupportedAlgorithm, scheme)
 }

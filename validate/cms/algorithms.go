@@ -2,18 +2,15 @@ package cms
 
 import (
 	"crypto"
-	"crypto/dsa" //nolint:staticcheck // legacy DSA signers (RFC 3370 §3.1)
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"math/big"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/lienthong/lienthong/trust"
 
 	_ "crypto/md5"  // registers crypto.MD5: verified here, refused or not by the validator's policy
 	_ "crypto/sha1" // registers crypto.SHA1: the SHA-1 CA generations sign until 2030
@@ -284,75 +281,16 @@ func (s scheme) x509Algorithm() x509.SignatureAlgorithm {
 	return x509.UnknownSignatureAlgorithm
 }
 
-// errKeyMismatch marks a signature algorithm that does not fit the signer
-// certificate's key.
-var errKeyMismatch = errors.New("signature algorithm does not match the signer's key")
-
 // verify checks sig with pub: over digest (s.hash of the signed message)
 // for RSA, ECDSA and DSA, over msg itself for Ed25519 (msg nil when the
-// message is not at hand, for example a precomputed content digest).
+// message is not at hand, for example a precomputed content digest). The
+// PSS salt length is the one of the parameters (0 means any, for Go).
 func (s scheme) verify(pub any, digest, msg, sig []byte) error {
-	switch s.kind {
-	case kindRSA, kindPSS:
-		k, ok := pub.(*rsa.PublicKey)
-		if !ok {
-			return fmt.Errorf("%w: RSA signature, %T key", errKeyMismatch, pub)
-		}
-		if s.kind == kindRSA {
-			return rsa.VerifyPKCS1v15(k, s.hash, digest, sig)
-		}
-		// A salt length of 0 in the parameters is PSSSaltLengthAuto for
-		// Go: any salt length then verifies, a harmless leniency.
-		return rsa.VerifyPSS(k, s.hash, digest, sig, &rsa.PSSOptions{SaltLength: s.saltLength, Hash: s.hash})
-	case kindECDSA:
-		k, ok := pub.(*ecdsa.PublicKey)
-		if !ok {
-			return fmt.Errorf("%w: ECDSA signature, %T key", errKeyMismatch, pub)
-		}
-		if !ecdsa.VerifyASN1(k, digest, sig) {
-			return errors.New("ECDSA verification failure")
-		}
-		return nil
-	case kindDSA:
-		k, ok := pub.(*dsa.PublicKey)
-		if !ok {
-			return fmt.Errorf("%w: DSA signature, %T key", errKeyMismatch, pub)
-		}
-		return verifyDSA(k, digest, sig)
-	case kindEd25519:
-		k, ok := pub.(ed25519.PublicKey)
-		if !ok {
-			return fmt.Errorf("%w: Ed25519 signature, %T key", errKeyMismatch, pub)
-		}
-		if msg == nil {
-			return errors.New("an Ed25519 signature without signed attributes needs the content itself, not its digest")
-		}
-		if !ed25519.Verify(k, msg, sig) {
-			return errors.New("Ed25519 verification failure")
-		}
-		return nil
-	}
-	return errors.New("unsupported signature algorithm")
+	return trust.VerifyDigest(pub, cmsSchemes[s.kind], s.hash, digest, msg, sig, s.saltLength)
 }
 
-// verifyDSA verifies a Dss-Sig-Value (RFC 3279 §2.2.2), truncating the
-// digest to the bit length of q (FIPS 186-3 §4.6).
-func verifyDSA(k *dsa.PublicKey, digest, sig []byte) error {
-	in := cryptobyte.String(sig)
-	var seq cryptobyte.String
-	r, s := new(big.Int), new(big.Int)
-	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty() ||
-		!seq.ReadASN1Integer(r) || !seq.ReadASN1Integer(s) || !seq.Empty() {
-		return errors.New("malformed DSA signature")
-	}
-	if r.Sign() <= 0 || s.Sign() <= 0 {
-		return errors.New("DSA signature with zero or negative values")
-	}
-	if n := k.Q.BitLen() / 8; len(digest) > n {
-		digest = digest[:n]
-	}
-	if !dsa.Verify(k, digest, r, s) { //nolint:staticcheck // legacy DSA
-		return errors.New("DSA verification failure")
-	}
-	return nil
+// cmsSchemes maps this package's kinds to the trust primitive's schemes.
+var cmsSchemes = map[sigKind]trust.Scheme{
+	kindRSA: trust.SchemePKCS1v15, kindPSS: trust.SchemePSS, kindECDSA: trust.SchemeECDSA,
+	kindDSA: trust.SchemeDSA, kindEd25519: trust.SchemeEd25519,
 }
