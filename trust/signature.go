@@ -145,3 +145,26 @@ func VerifyDigest(pub any, scheme Scheme, h crypto.Hash, digest, msg, sig []byte
 	}
 	return fmt.Errorf("%w: scheme %d", ErrUnsupportedAlgorithm, scheme)
 }
+
+// digestOIDs are the hash algorithm identifiers lienthong reads (RFC 3279,
+// RFC 5754); MD5 is listed so that callers can name it and refuse it.
+var digestOIDs = []struct {
+	oid  asn1.ObjectIdentifier
+	hash crypto.Hash
+}{
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}, crypto.MD5},
+	{asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}, crypto.SHA1},
+	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}, crypto.SHA256},
+	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}, crypto.SHA384},
+	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}, crypto.SHA512},
+}
+
+// HashOf returns the hash a digest algorithm identifier names, or 0.
+func HashOf(oid asn1.ObjectIdentifier) crypto.Hash {
+	for _, d := range digestOIDs {
+		if d.oid.Equal(oid) {
+			return d.hash
+		}
+	}
+	return 0
+}

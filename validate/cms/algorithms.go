@@ -40,18 +40,6 @@ var (
 	oidEd25519       = asn1.ObjectIdentifier{1, 3, 101, 112}
 )
 
-// digestOIDs are the digest algorithms a SignerInfo may name.
-var digestOIDs = []struct {
-	oid  asn1.ObjectIdentifier
-	hash crypto.Hash
-}{
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}, crypto.MD5},
-	{asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}, crypto.SHA1},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}, crypto.SHA256},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}, crypto.SHA384},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}, crypto.SHA512},
-}
-
 // sigKind is the public-key algorithm of a signature.
 type sigKind int
 
@@ -124,13 +112,11 @@ func (a algorithmIdentifier) absentOrNull() bool {
 
 // hashAlgorithm maps a digest AlgorithmIdentifier to its crypto.Hash.
 func hashAlgorithm(a algorithmIdentifier) (crypto.Hash, error) {
-	for _, d := range digestOIDs {
-		if d.oid.Equal(a.oid) {
-			if !a.absentOrNull() {
-				return 0, fmt.Errorf("digest algorithm %v has unexpected parameters", a.oid)
-			}
-			return d.hash, nil
+	if h := trust.HashOf(a.oid); h != 0 {
+		if !a.absentOrNull() {
+			return 0, fmt.Errorf("digest algorithm %v has unexpected parameters", a.oid)
 		}
+		return h, nil
 	}
 	return 0, fmt.Errorf("unsupported digest algorithm %v", a.oid)
 }

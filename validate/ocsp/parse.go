@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/lienthong/lienthong/trust"
 )
 
 // The ASN.1 structures of RFC 6960 §4.2.1 that Verify needs. x/crypto/ocsp
@@ -185,23 +187,11 @@ func certStatus(s *singleResponse) (Status, time.Time, int, error) {
 	return 0, time.Time{}, 0, malformed("certStatus has tag [%d]", cs.Tag)
 }
 
-// hashOIDs are the CertID hash algorithms of RFC 6960 §4.1.1 and RFC 5019
-// that Verify can recompute.
-var hashOIDs = []struct {
-	oid  asn1.ObjectIdentifier
-	hash crypto.Hash
-}{
-	{asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}, crypto.SHA1},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}, crypto.SHA256},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}, crypto.SHA384},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}, crypto.SHA512},
-}
-
+// certIDHash is the CertID hash algorithm (RFC 6960 §4.1.1, RFC 5019),
+// 0 when Verify cannot recompute it; MD5 is not accepted.
 func certIDHash(alg pkix.AlgorithmIdentifier) crypto.Hash {
-	for _, h := range hashOIDs {
-		if alg.Algorithm.Equal(h.oid) {
-			return h.hash
-		}
+	if h := trust.HashOf(alg.Algorithm); h != crypto.MD5 {
+		return h
 	}
 	return 0
 }
