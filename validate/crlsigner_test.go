@@ -77,7 +77,13 @@ func TestCRLSignerDepth(t *testing.T) {
 // staticValidator is a hard-fail Validator whose checker uses crls alone.
 func staticValidator(t *testing.T, p *testpki.PKI, crls StaticCRLs) *Validator {
 	t.Helper()
-	checker, err := NewRevocationChecker(RevocationOptions{}, RevocationDeps{CRLs: crls, Clock: p.Clock})
+	return staticValidatorWith(t, p, crls, RevocationOptions{})
+}
+
+// staticValidatorWith is staticValidator with the checker's options.
+func staticValidatorWith(t *testing.T, p *testpki.PKI, crls StaticCRLs, opts RevocationOptions) *Validator {
+	t.Helper()
+	checker, err := NewRevocationChecker(opts, RevocationDeps{CRLs: crls, Clock: p.Clock})
 	if err != nil {
 		t.Fatal(err)
 	}

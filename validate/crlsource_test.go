@@ -89,15 +89,7 @@ func TestStaticCRLs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checker, err := NewRevocationChecker(RevocationOptions{}, RevocationDeps{CRLs: tt.crls, Clock: p.Clock})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(checker.Close)
-			v, err := NewValidator(newEngine(t, Options{}), ValidatorOptions{Checker: checker})
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := staticValidator(t, p, tt.crls)
 			rep := v.ValidateCertificate(context.Background(), store, CertificateRequest{Certificate: leaf, Intermediates: tt.intermediates, Time: t0})
 			s := rep.Signatures[0]
 			if got := verdict(s); got != tt.want {
@@ -158,26 +150,42 @@ func TestVerifyCRLSigner(t *testing.T) {
 	}
 }
 
-// TestSHA1CRL: a CRL signed with SHA-1 is used before algorithms.sha1_until,
-// with a warning, and gives no proof after it.
-func TestSHA1CRL(t *testing.T) {
-	p := newPKI(t, false)
-	store := bothDomains(t, p)
+// weakCRLFixture is a leaf under an RSA CA, and that CA's empty CRL signed
+// with SHA-1 (which Go still signs).
+func weakCRLFixture(t *testing.T) (p *testpki.PKI, store *trust.Store, rsaCA *testpki.Issuer, leaf *testpki.Leaf, der []byte) {
+	t.Helper()
+	p = newPKI(t, false)
+	store = bothDomains(t, p)
 	rsaCA, err := p.Public.Root.IssueCA("Test RSA CA", testpki.WithRSA(2048))
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := rsaCA.IssueLeaf(name("SHA1 CRL LEAF"))
-	if err != nil {
+	if leaf, err = rsaCA.IssueLeaf(name("WEAK CRL LEAF")); err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+	der, err = x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
 		Number: big.NewInt(1), ThisUpdate: t0.Add(-time.Minute), NextUpdate: t0.Add(time.Hour),
 		SignatureAlgorithm: x509.SHA1WithRSA,
 	}, rsaCA.Cert, rsaCA.Key)
 	if err != nil {
 		t.Fatalf("cannot make a SHA-1 CRL: %v", err)
 	}
+	return p, store, rsaCA, leaf, der
+}
+
+// weakCRLVerdict validates leaf with the CRLs alone (the root's own CRL
+// added), under the given SHA-1 cut-off.
+func weakCRLVerdict(t *testing.T, p *testpki.PKI, store *trust.Store, rsaCA *testpki.Issuer, leaf *testpki.Leaf, weak *crl.CRL, sha1Until time.Time) SignatureReport {
+	t.Helper()
+	v := staticValidatorWith(t, p, StaticCRLs{weak, newCRL(t, p.Public.Root, nil)}, RevocationOptions{SHA1Until: sha1Until})
+	return v.ValidateCertificate(context.Background(), store, CertificateRequest{Certificate: leaf.Cert,
+		Intermediates: []*x509.Certificate{rsaCA.Cert}, Time: t0}).Signatures[0]
+}
+
+// TestSHA1CRL: a CRL signed with SHA-1 is used before algorithms.sha1_until,
+// with a warning, and gives no proof after it.
+func TestSHA1CRL(t *testing.T) {
+	p, store, rsaCA, leaf, der := weakCRLFixture(t)
 	sha1CRL, err := crl.Parse(der)
 	if err != nil {
 		t.Fatal(err)
@@ -186,18 +194,7 @@ func TestSHA1CRL(t *testing.T) {
 		until time.Time
 		want  string
 	}{{t0.AddDate(1, 0, 0), "TOTAL_PASSED"}, {t0.Add(-time.Second), "INDETERMINATE/TRY_LATER"}} {
-		checker, err := NewRevocationChecker(RevocationOptions{SHA1Until: tt.until},
-			RevocationDeps{CRLs: StaticCRLs{sha1CRL, newCRL(t, p.Public.Root, nil)}, Clock: p.Clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(checker.Close)
-		v, err := NewValidator(newEngine(t, Options{}), ValidatorOptions{Checker: checker})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := v.ValidateCertificate(context.Background(), store, CertificateRequest{Certificate: leaf.Cert,
-			Intermediates: []*x509.Certificate{rsaCA.Cert}, Time: t0}).Signatures[0]
+		s := weakCRLVerdict(t, p, store, rsaCA, leaf, sha1CRL, tt.until)
 		if verdict(s) != tt.want || (tt.want == "TOTAL_PASSED") != hasCode(s, LevelWarning, CodeSHA1RevocationSignature) {
 			t.Errorf("sha1_until %s: %s %+v", tt.until, verdict(s), s.Messages)
 		}
@@ -208,23 +205,7 @@ func TestSHA1CRL(t *testing.T) {
 // OCSP answers and signatures). Go will not sign with MD5, so the SHA-1
 // CRL's algorithm identifiers (same length) are rewritten and re-signed.
 func TestMD5CRL(t *testing.T) {
-	p := newPKI(t, false)
-	store := bothDomains(t, p)
-	rsaCA, err := p.Public.Root.IssueCA("Test RSA CA", testpki.WithRSA(2048))
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := rsaCA.IssueLeaf(name("MD5 CRL LEAF"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
-		Number: big.NewInt(1), ThisUpdate: t0.Add(-time.Minute), NextUpdate: t0.Add(time.Hour),
-		SignatureAlgorithm: x509.SHA1WithRSA,
-	}, rsaCA.Cert, rsaCA.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, store, rsaCA, leaf, der := weakCRLFixture(t)
 	sha1OID := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05}
 	md5OID := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x04}
 	der = bytes.ReplaceAll(der, sha1OID, md5OID)
@@ -245,19 +226,7 @@ func TestMD5CRL(t *testing.T) {
 	if md5CRL.SignatureAlgorithm() != x509.MD5WithRSA || md5CRL.CheckSignatureFrom(rsaCA.Cert) != nil {
 		t.Fatalf("test CRL: algorithm %v, signature %v", md5CRL.SignatureAlgorithm(), md5CRL.CheckSignatureFrom(rsaCA.Cert))
 	}
-	checker, err := NewRevocationChecker(RevocationOptions{SHA1Until: t0.AddDate(1, 0, 0)},
-		RevocationDeps{CRLs: StaticCRLs{md5CRL, newCRL(t, p.Public.Root, nil)}, Clock: p.Clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(checker.Close)
-	v, err := NewValidator(newEngine(t, Options{}), ValidatorOptions{Checker: checker})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := v.ValidateCertificate(context.Background(), store, CertificateRequest{Certificate: leaf.Cert,
-		Intermediates: []*x509.Certificate{rsaCA.Cert}, Time: t0}).Signatures[0]
-	if verdict(s) != "INDETERMINATE/TRY_LATER" {
+	if s := weakCRLVerdict(t, p, store, rsaCA, leaf, md5CRL, t0.AddDate(1, 0, 0)); verdict(s) != "INDETERMINATE/TRY_LATER" {
 		t.Errorf("MD5 CRL: %s %+v", verdict(s), s.Messages)
 	}
 }
