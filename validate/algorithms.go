@@ -1,11 +1,35 @@
 package validate
 
 import (
+	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
 	"time"
 )
+
+// weakness is where an algorithm stands in the dated algorithm policy. It
+// is decided here only, for certificates, CRLs, OCSP answers, signatures
+// and time-stamp tokens alike.
+type weakness int
+
+const (
+	notWeak  weakness = iota
+	weakSHA1          // accepted before algorithms.sha1_until, with a warning
+	weakMD5           // MD5, MD4, MD2: refused (certificates: unless AllowMD5)
+)
+
+// weaknessOf classifies a digest and/or a signature algorithm (either may
+// be zero); the weaker of the two wins.
+func weaknessOf(h crypto.Hash, alg x509.SignatureAlgorithm) weakness {
+	switch {
+	case h == crypto.MD5 || h == crypto.MD4 || alg == x509.MD5WithRSA || alg == x509.MD2WithRSA:
+		return weakMD5
+	case h == crypto.SHA1 || alg == x509.SHA1WithRSA || alg == x509.ECDSAWithSHA1 || alg == x509.DSAWithSHA1:
+		return weakSHA1
+	}
+	return notWeak
+}
 
 // algNotes counts the legacy algorithms accepted in one path, for the
 // warnings of the result.
@@ -25,20 +49,21 @@ type algNotes struct {
 //
 // It does not verify the signature (the builder does, through the cache).
 func (e *Engine) checkSignatureAlgorithm(child, signer *x509.Certificate, t time.Time, dc *domainConfig, notes *algNotes) error {
-	switch alg := child.SignatureAlgorithm; alg {
-	case x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1:
+	alg := child.SignatureAlgorithm
+	switch w := weaknessOf(0, alg); {
+	case alg == x509.MD2WithRSA || alg == x509.UnknownSignatureAlgorithm:
+		return fmt.Errorf("%w: unsupported signature algorithm %v", errAlgorithm, alg)
+	case w == weakSHA1:
 		if !t.Before(e.sha1Until) {
 			return fmt.Errorf("%w: SHA-1 signature (%v) at or after the SHA-1 cut-off %s", errAlgorithm, alg,
 				e.sha1Until.UTC().Format(time.RFC3339))
 		}
 		notes.sha1++
-	case x509.MD5WithRSA:
+	case w == weakMD5:
 		if !dc.allowMD5 {
 			return fmt.Errorf("%w: MD5 signature", errAlgorithm)
 		}
 		notes.md5++
-	case x509.MD2WithRSA, x509.UnknownSignatureAlgorithm:
-		return fmt.Errorf("%w: unsupported signature algorithm %v", errAlgorithm, alg)
 	}
 	if err := checkKey(signer.PublicKey, dc); err != nil {
 		return fmt.Errorf("issuer key: %w", err)

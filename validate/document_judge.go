@@ -163,10 +163,10 @@ func coverageMessage(format, note string) Message {
 // MD4 and MD2 are refused at any time (refusal). Other algorithms pass:
 // the front ends read only algorithms they support.
 func (v *Validator) algorithmPolicy(h crypto.Hash, alg x509.SignatureAlgorithm, at time.Time) (warn, refusal string) {
-	switch {
-	case h == crypto.MD5 || h == crypto.MD4 || alg == x509.MD5WithRSA || alg == x509.MD2WithRSA:
+	switch weaknessOf(h, alg) {
+	case weakMD5:
 		return "", "the signature uses an MD5-family hash, which is refused at any time"
-	case h == crypto.SHA1 || alg == x509.SHA1WithRSA || alg == x509.ECDSAWithSHA1 || alg == x509.DSAWithSHA1:
+	case weakSHA1:
 		cut := stamp(v.engine.sha1Until)
 		if !at.Before(v.engine.sha1Until) {
 			return "", fmt.Sprintf("the signature uses SHA-1, refused at %s: the SHA-1 cut-off (algorithms.sha1_until) is %s", stamp(at), cut)

@@ -2,7 +2,6 @@ package validate
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -245,15 +244,6 @@ func (c *RevocationChecker) Close() {
 	if c.httpCRLs != nil {
 		c.httpCRLs.cache.Close()
 	}
-}
-
-// isSHA1 reports whether alg is a SHA-1 signature algorithm.
-func isSHA1(alg x509.SignatureAlgorithm) bool {
-	switch alg {
-	case x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1:
-		return true
-	}
-	return false
 }
 
 // sha1Note is the warning on evidence signed with SHA-1 before the

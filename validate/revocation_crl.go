@@ -188,8 +188,9 @@ func newCRLVerdict(res crl.Result, cert *x509.Certificate) crlVerdict {
 		if e := u.ExpiredCertsOnCRL(); e.IsZero() || e.After(cert.NotAfter) {
 			v.coversExpired = false
 		}
-		v.sha1 = v.sha1 || isSHA1(u.SignatureAlgorithm())
-		v.md5 = v.md5 || u.SignatureAlgorithm() == x509.MD5WithRSA || u.SignatureAlgorithm() == x509.MD2WithRSA
+		w := weaknessOf(0, u.SignatureAlgorithm())
+		v.sha1 = v.sha1 || w == weakSHA1
+		v.md5 = v.md5 || w == weakMD5
 	}
 	return v
 }

@@ -58,7 +58,7 @@ func (c *RevocationChecker) ocspStatus(ctx context.Context, in revocationInput, 
 	r.entry.NextUpdate = timePtr(a.res.NextUpdate)
 	r.entry.ProducedAt = timePtr(a.res.ProducedAt)
 	c.cacheAge(&r.entry, res == revcache.Hit, e.Fetched)
-	if isSHA1(a.res.SignatureAlgorithm) {
+	if weaknessOf(0, a.res.SignatureAlgorithm) == weakSHA1 {
 		c.sha1Note(&r, "OCSP response")
 	}
 	switch a.res.Status {
@@ -114,7 +114,7 @@ func (c *RevocationChecker) fetchOCSP(ctx context.Context, cert, issuer *x509.Ce
 		}
 		now := c.clk.Now()
 		res, err := ocspcheck.Verify(resp.Body, cert, issuer, now, ocspcheck.Options{Skew: c.skew})
-		if err == nil && isSHA1(res.SignatureAlgorithm) && !now.Before(c.sha1Until) {
+		if err == nil && weaknessOf(0, res.SignatureAlgorithm) == weakSHA1 && !now.Before(c.sha1Until) {
 			err = fmt.Errorf("signed with SHA-1 (%v) at or after the SHA-1 cut-off %s", res.SignatureAlgorithm, stamp(c.sha1Until))
 		}
 		if err != nil {
