@@ -59,6 +59,11 @@ func (c *RevocationChecker) ocspStatus(ctx context.Context, in revocationInput, 
 	r.entry.ProducedAt = timePtr(a.res.ProducedAt)
 	c.cacheAge(&r.entry, res == revcache.Hit, e.Fetched)
 	if weaknessOf(0, a.res.SignatureAlgorithm) == weakSHA1 {
+		if !c.clk.Now().Before(c.sha1Until) { // a cached answer outliving the cut-off
+			r.entry.Status = StatusUnavailable
+			r.problem = "the OCSP response is signed with SHA-1 at or after the SHA-1 cut-off " + stamp(c.sha1Until)
+			return r, true
+		}
 		c.sha1Note(&r, "OCSP response")
 	}
 	switch a.res.Status {
