@@ -89,7 +89,7 @@ func readBounded(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, fmt.Errorf("larger than %d bytes: not a certificate file", max)
+		return nil, fmt.Errorf("larger than %d bytes", max)
 	}
 	return data, nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -169,7 +168,7 @@ func validateFile(ctx context.Context, v *validate.Validator, store *trust.Store
 // extension; a detached .p7s gets its content from the same path without
 // .p7s when that file exists (else the report says SIGNED_DATA_NOT_FOUND).
 func documentForFile(file string, maxBytes int64) (validate.Document, error) {
-	data, err := readCapped(file, maxBytes)
+	data, err := readBounded(file, maxBytes)
 	if err != nil {
 		return validate.Document{}, err
 	}
@@ -183,7 +182,7 @@ func documentForFile(file string, maxBytes int64) (validate.Document, error) {
 		doc.Format, doc.Data = validate.FormatCMS, data
 	case ".p7s":
 		doc.Format, doc.Signature = validate.FormatCMS, data
-		content, err := readCapped(file[:len(file)-len(".p7s")], maxBytes)
+		content, err := readBounded(file[:len(file)-len(".p7s")], maxBytes)
 		switch {
 		case err == nil:
 			doc.Data = content
@@ -200,24 +199,6 @@ func documentForFile(file string, maxBytes int64) (validate.Document, error) {
 		doc.Data = data
 	}
 	return doc, nil
-}
-
-// readCapped reads a file of at most max bytes (max_body_bytes, the API's
-// limit).
-func readCapped(file string, max int64) ([]byte, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("larger than limits.max_body_bytes (%d bytes)", max)
-	}
-	return data, nil
 }
 
 func exitFor(ind validate.Indication) int {
